@@ -157,9 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(train, TrainConfig)
     train.set_defaults(func=cmd_train)
 
+    from .evaluate import add_evaluate_parser
     from .ingest import add_ingest_parser
 
     add_ingest_parser(sub)
+    add_evaluate_parser(sub)
     return parser
 
 
