@@ -21,6 +21,13 @@ def default_db_url() -> str:
     return os.environ.get("UNSCATHED_DB", "sqlite:///unscathed.db")
 
 
+def default_device() -> str:
+    """``cuda`` when a GPU is visible, else ``cpu``; ``$UNSCATHED_DEVICE`` overrides."""
+    import torch
+
+    return os.environ.get("UNSCATHED_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
 class _Strict:
     """Build a dataclass from a mapping, refusing unknown keys (a typo must not be ignored)."""
 

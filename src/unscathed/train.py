@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
-from .config import TrainConfig
+from .config import TrainConfig, default_device
 from .labeled_data import LabeledSnippet, data_hash, split_by_prompt
 from .metrics import choose_threshold, summary
 from .models.classifier import ClassifierMetadata, HFClassifier, encode_pairs
@@ -44,7 +44,7 @@ def load_base(config: TrainConfig) -> HFClassifier:
     if not Path(path).exists():
         raise FileNotFoundError(f"base model {path} does not exist (nothing is downloaded from a hub)")
     torch.manual_seed(config.seed)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2, dtype=torch.float32)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2, dtype=torch.float32).to(default_device())
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:  # decoder backbones (e.g. SmolLM2) have none
         tokenizer.pad_token = tokenizer.eos_token
@@ -67,8 +67,8 @@ def fit(classifier: HFClassifier, rows: list[LabeledSnippet], config: TrainConfi
         for epoch in range(config.epochs):
             losses = []
             for batch in _batches(rows, config.batch_size, rng):
-                inputs = encode_pairs(tokenizer, [Snippet(r.prompt, r.completion) for r in batch], config.max_length)
-                labels = torch.tensor([r.label for r in batch])
+                inputs = {k: v.to(model.device) for k, v in encode_pairs(tokenizer, [Snippet(r.prompt, r.completion) for r in batch], config.max_length).items()}
+                labels = torch.tensor([r.label for r in batch], device=model.device)
                 loss = torch.nn.functional.cross_entropy(model(**inputs).logits, labels)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from ..config import default_device
 from ..snippet import Snippet
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class HFClassifier:
         else:
             raise NotAClassifierError(f"{directory} has no {METADATA_FILE}; train it with `unscathed train` or pass a threshold")
         try:
-            model = AutoModelForSequenceClassification.from_pretrained(directory, dtype=torch.float32)
+            model = AutoModelForSequenceClassification.from_pretrained(directory, dtype=torch.float32).to(default_device())
         except (ValueError, OSError) as error:
             raise NotAClassifierError(f"{directory} does not load as a sequence classifier: {error}") from error
         if model.config.num_labels != 2:

@@ -9,7 +9,7 @@ from typing import Protocol, Sequence
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList
 
-from ..config import SamplingSettings
+from ..config import SamplingSettings, default_device
 from ..sentence import cut_first_sentence, first_sentence_end
 from ..snippet import Completion
 
@@ -55,7 +55,7 @@ class HFGenerator:
         path = Path(path)
         if not (path / "config.json").exists():
             raise FileNotFoundError(f"{path} is not a Hugging Face model directory (no config.json)")
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).to(default_device())
         tokenizer = AutoTokenizer.from_pretrained(path)
         return cls(model, tokenizer, name=name or path.name)
 
@@ -73,7 +73,7 @@ class HFGenerator:
         for prompt, length in zip(prompts, (len(self.tokenizer(p)["input_ids"]) for p in prompts)):
             if length > budget:
                 log.warning("prompt of %d tokens cut from the left to %d to fit the context: %.40r...", length, budget, prompt)
-        return encoded
+        return {k: v.to(self.model.device) for k, v in encoded.items()}
 
     @torch.inference_mode()
     def sample(self, prompts: Sequence[str], n: int, settings: SamplingSettings) -> list[list[Completion]]:

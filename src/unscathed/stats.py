@@ -1,0 +1,174 @@
+"""Estimators for the filtered policy: pure functions over arrays, no models and no I/O.
+
+Notation (DESIGN.md): prompts x ~ D, completions y ~ p(.|x), a(x, y) = 1 when the classifier accepts,
+A(x) = E_p[a] the acceptance rate, filtered policy q(y|x) = p(y|x) a(x, y) / A(x).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a confidence interval. ``upper_bound_only`` marks a zero-event bound."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+    n_effective: float
+    upper_bound_only: bool = False
+
+    @property
+    def nines(self) -> float:
+        """-log10 of the upper end: how many nines of reliability the data supports."""
+        return float(-np.log10(self.high)) if self.high > 0 else float("inf")
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2; equals n for equal weights."""
+    w = np.asarray(weights, float)
+    if len(w) == 0 or not np.any(w):
+        return 0.0
+    return float(w.sum() ** 2 / np.square(w).sum())
+
+
+def importance_weights(target_prob: np.ndarray, proposal_prob: np.ndarray) -> np.ndarray:
+    """D(x) / r(x) for prompts drawn from a proposal r instead of D; both must be the probabilities actually
+    used when the prompts were drawn (the recorded selection probabilities), not ones recomputed later."""
+    target, proposal = np.asarray(target_prob, float), np.asarray(proposal_prob, float)
+    if np.any(proposal <= 0):
+        raise ValueError("a prompt with proposal probability 0 cannot have been drawn; check the recorded probabilities")
+    return target / proposal
+
+
+def weighted_mean_estimate(values: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> Estimate:
+    """Mean of ``w_i * v_i`` (an unbiased importance-sampling estimate when E_r[w] = 1) with a normal interval
+    from the sample standard error over prompts."""
+    v = np.asarray(values, float)
+    n = len(v)
+    if n == 0:
+        raise ValueError("no samples")
+    w = np.ones(n) if weights is None else np.asarray(weights, float)
+    terms = w * v
+    mean = float(terms.mean())
+    se = float(terms.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+    z = _z(confidence)
+    return Estimate(mean, mean - z * se, mean + z * se, n, effective_sample_size(w))
+
+
+def _z(confidence: float) -> float:
+    if confidence == 0.95:
+        return Z95
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+@dataclass(frozen=True)
+class FailureRateReport:
+    """Failure rate of the filtered policy, plus the prompts the filter cannot serve at all."""
+
+    failure_rate: Estimate
+    n_prompts: int
+    n_no_pass: int  # prompts where no classifier-only draw passed within the budget
+    share_no_pass: float
+
+
+def failure_rate(accepted: np.ndarray, injurious: np.ndarray, inverse_accept_rate: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> FailureRateReport:
+    """F = E_x[ E_p[a * inj] / A(x) ], estimated as mean_i w_i a_i inj_i / A(x_i).
+
+    Each row is one prompt x_i with one unfiltered completion y_i ~ p: ``accepted`` a_i, the human label
+    ``injurious`` inj_i, and an estimate of 1/A(x_i) from classifier-only draws that are independent of y_i.
+    Use ``inverse_accept_rate_from_draws`` for that: the number of draws until the first acceptance is
+    geometric with mean exactly 1/A, so the estimate stays unbiased (1/Â from a fixed number of draws is not).
+    ``inverse_accept_rate`` is NaN (or inf) for prompts where nothing passed: the filtered policy is not
+    defined there, so they are left out of F and counted on their own line.
+
+    The interval is a normal interval on the log scale (delta method): the estimate is a mean of a few large
+    terms and many zeros, so its distribution is right-skewed and a symmetric interval under-covers.
+    With no observed failure the interval is replaced by the one-sided bound 3/N_eff (the rule of three:
+    P(no failures) <= 5% when the rate exceeds it), and ``upper_bound_only`` is set.
+    """
+    a, inj, inv = (np.asarray(x, float) for x in (accepted, injurious, inverse_accept_rate))
+    if not len(a) == len(inj) == len(inv):
+        raise ValueError("accepted, injurious and inverse_accept_rate need one entry per prompt")
+    w = np.ones(len(a)) if weights is None else np.asarray(weights, float)
+    served = np.isfinite(inv)
+    n_no_pass = int((~served).sum())
+    if not served.any():
+        raise ValueError("no prompt had an accepted draw: the filtered policy is undefined everywhere")
+    terms = a[served] * inj[served] * inv[served]
+    if np.any(terms > 0):
+        weighted = w[served] * terms
+        mean = float(weighted.mean())
+        relative_se = float(weighted.std(ddof=1) / np.sqrt(len(weighted))) / mean if len(weighted) > 1 else float("inf")
+        spread = float(np.exp(_z(confidence) * relative_se))
+        estimate = Estimate(mean, mean / spread, mean * spread, len(weighted), effective_sample_size(w[served]))
+    else:
+        n_eff = effective_sample_size(w[served])
+        bound = -np.log(1 - confidence) / n_eff  # = 3.0 / n_eff at 95%
+        estimate = Estimate(0.0, 0.0, float(bound), int(served.sum()), n_eff, upper_bound_only=True)
+    return FailureRateReport(estimate, len(a), n_no_pass, n_no_pass / len(a))
+
+
+def inverse_accept_rate_from_draws(draws_until_accept: np.ndarray) -> np.ndarray:
+    """Unbiased 1/A(x) per prompt from repeated runs of "draw until accepted" (shape prompts x repeats).
+
+    An entry of 0 or NaN means that run hit its budget without an acceptance; a prompt with any such run
+    gets NaN (treated as a prompt where nothing passes) rather than a silently truncated count.
+    """
+    d = np.atleast_2d(np.asarray(draws_until_accept, float))
+    bad = np.any(~np.isfinite(d) | (d <= 0), axis=1)
+    out = d.mean(axis=1)
+    out[bad] = np.nan
+    return out
+
+
+def quality_efficient(unfiltered_accepted: np.ndarray, preference: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> Estimate:
+    """Q = P(y1 ~ q preferred over y0 ~ p), from the efficient design of DESIGN.md.
+
+    Per prompt: y0 ~ p is drawn; if the classifier accepts it, y0 and y1 are exchangeable and the prompt
+    scores exactly 1/2 with no human; otherwise a person compares y1 ~ q with y0 and ``preference`` holds
+    1 (y1 better), 0 (y0 better) or 0.5 (tie). ``preference`` is ignored (may be NaN) where y0 was accepted.
+    """
+    a = np.asarray(unfiltered_accepted, bool)
+    pref = np.asarray(preference, float)
+    if np.any(np.isnan(pref[~a])):
+        raise ValueError("every prompt whose unfiltered completion was rejected needs a human preference")
+    scores = np.where(a, 0.5, np.nan_to_num(pref, nan=0.5))
+    return weighted_mean_estimate(scores, weights, confidence)
+
+
+def quality_naive(preference: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> Estimate:
+    """Q from a person comparing every (y1 ~ q, y0 ~ p) pair: the design the efficient one improves on."""
+    return weighted_mean_estimate(np.asarray(preference, float), weights, confidence)
+
+
+def comparisons_needed(half_width: float, reject_rate: float, expected_preference: float = 0.5, confidence: float = 0.95) -> dict[str, float]:
+    """Prompts and human comparisons that give an interval of +/- ``half_width`` on Q, for both designs.
+
+    ``reject_rate`` is R = 1 - mean A(x); ``expected_preference`` is P(y1 preferred | y0 rejected), a guess
+    (1/2 is the usual planning value). Preferences are taken as binary (ties only lower the variance).
+    Efficient: a prompt scores 1/2 with probability 1 - R, else a preference with mean p, so its variance is
+    R p(1-p) + R(1-R)(p - 1/2)^2, and only R of the prompts need a person.
+    Naive: every prompt is compared; a binary outcome with mean m = (1-R)/2 + R p, variance m(1-m).
+    """
+    if not 0 < half_width < 1 or not 0 <= reject_rate <= 1 or not 0 <= expected_preference <= 1:
+        raise ValueError("half_width must be in (0, 1); reject_rate and expected_preference in [0, 1]")
+    p, r = expected_preference, reject_rate
+    scale = (_z(confidence) / half_width) ** 2
+    prompts_efficient = np.ceil(scale * (r * p * (1 - p) + r * (1 - r) * (p - 0.5) ** 2))
+    m = (1 - r) / 2 + r * p
+    comparisons_naive = np.ceil(scale * m * (1 - m))
+    return {
+        "prompts_efficient": float(prompts_efficient),
+        "comparisons_efficient": float(np.ceil(prompts_efficient * r)),
+        "comparisons_naive": float(comparisons_naive),
+        "saving": float(comparisons_naive / max(1.0, np.ceil(prompts_efficient * r))),
+    }
