@@ -169,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # transformers' per-load reports and weight-loading bars drown the output; our own bars stay.
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
     from .labeled_data import DataError
     from .models.classifier import NotAClassifierError
     from .models.defaults import MissingModelError
