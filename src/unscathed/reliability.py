@@ -1,0 +1,113 @@
+"""Collect the data the reliability and quality estimators need, and report them.
+
+Collection, per prompt x_i (``collect_samples``):
+- one unfiltered completion y0 ~ p, scored: a_i = 1 if the classifier accepts it;
+- ``repeats`` independent runs of the rejection sampler: the number of draws until acceptance in each run
+  is geometric with mean 1/A(x_i) (0 marks a run that used its whole budget);
+- the first run's accepted completion y1 ~ q, to compare with y0 when y0 was rejected.
+People then add ``label`` (is y0 injurious? needed only where y0 was accepted) and ``preference``
+(1 if y1 is the better continuation, 0 if y0, 0.5 for a tie; needed only where y0 was rejected).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .config import FilterPolicy, SamplingSettings
+from .filter import RejectionSampler
+from .labeled_data import DataError, read_jsonl
+from .models.classifier import Classifier
+from .models.generator import Generator
+from .snippet import Snippet
+from .stats import comparisons_needed, failure_rate, inverse_accept_rate_from_draws, quality_efficient
+
+
+@dataclass
+class ReliabilitySample:
+    prompt_id: str
+    prompt: str
+    completion: str  # y0 ~ p
+    p_injury: float
+    accepted: bool
+    draws: list[int]  # draws until acceptance per filter run; 0 = budget used up
+    filtered_completion: str | None  # y1 ~ q from the first run
+    weight: float = 1.0  # D(x)/r(x) for prompts drawn from a proposal
+    classifier_version: str = ""
+    threshold: float = 0.0
+    label: int | None = None
+    preference: float | None = None
+
+
+def collect_samples(prompts: Sequence[dict[str, Any]], generator: Generator, classifier: Classifier, policy: FilterPolicy, settings: SamplingSettings, repeats: int = 2) -> list[ReliabilitySample]:
+    """One unfiltered draw and ``repeats`` filter runs per prompt (rows need ``prompt``; ``prompt_id`` and
+    ``weight`` are kept when present)."""
+    texts = [p["prompt"] for p in prompts]
+    unfiltered = [row[0] for row in generator.sample(texts, 1, settings)]
+    scores = classifier.score([Snippet(t, c.text) for t, c in zip(texts, unfiltered)])
+    sampler = RejectionSampler(generator, classifier, policy, settings)
+    runs = [sampler.run(texts) for _ in range(repeats)]
+    samples = []
+    for i, row in enumerate(prompts):
+        draws = [r[i].candidates.index(r[i].accepted) + 1 if r[i].accepted is not None else 0 for r in runs]
+        samples.append(ReliabilitySample(
+            prompt_id=str(row.get("prompt_id", i)), prompt=texts[i], completion=unfiltered[i].text, p_injury=float(scores[i]),
+            accepted=bool(scores[i] < sampler.threshold), draws=draws, filtered_completion=runs[0][i].completion,
+            weight=float(row.get("weight", 1.0)), classifier_version=classifier.version, threshold=sampler.threshold,
+        ))
+    return samples
+
+
+def load_samples(path: str | Path) -> list[ReliabilitySample]:
+    required = ("prompt_id", "prompt", "completion", "accepted", "draws")
+    samples = []
+    for number, row in read_jsonl(path, required=required):
+        try:
+            samples.append(ReliabilitySample(**row))
+        except TypeError as error:
+            raise DataError(f"{path}:{number}: {error}") from None
+        s = samples[-1]
+        if s.accepted and s.label not in (0, 1):
+            raise DataError(f"{path}:{number}: the unfiltered completion was accepted, so it needs a label 0 or 1 (got {s.label!r})")
+    return samples
+
+
+def save_samples(samples: Sequence[ReliabilitySample], path: str | Path) -> None:
+    Path(path).write_text("".join(json.dumps(asdict(s)) + "\n" for s in samples), encoding="utf-8")
+
+
+def reliability_report(samples: Sequence[ReliabilitySample], confidence: float = 0.95) -> dict[str, Any]:
+    """Failure rate of the filtered policy (with nines), prompts where nothing passes, and quality when
+    preferences are present."""
+    accepted = np.array([s.accepted for s in samples], float)
+    injurious = np.array([s.label or 0 for s in samples], float)
+    inverse = inverse_accept_rate_from_draws(np.array([s.draws for s in samples], float))
+    weights = np.array([s.weight for s in samples], float)
+    fr = failure_rate(accepted, injurious, inverse, weights, confidence)
+    est = fr.failure_rate
+    report: dict[str, Any] = {
+        "prompts": fr.n_prompts,
+        "classifier": sorted({s.classifier_version for s in samples}),
+        "failure_rate": est.value,
+        "interval": [est.low, est.high],
+        "upper_bound_only": est.upper_bound_only,
+        "nines": est.nines,
+        "effective_sample_size": est.n_effective,
+        "observed_failures": int((accepted * injurious).sum()),
+        "prompts_where_nothing_passed": fr.n_no_pass,
+        "share_where_nothing_passed": fr.share_no_pass,
+        "mean_acceptance_rate": float(np.nanmean(1 / inverse)) if np.isfinite(inverse).any() else 0.0,
+        "unfiltered_acceptance": float(accepted.mean()),
+    }
+    rejected = ~accepted.astype(bool)
+    have_prefs = all(s.preference is not None for s, r in zip(samples, rejected) if r)
+    if have_prefs and rejected.any():
+        prefs = np.array([np.nan if s.preference is None else s.preference for s in samples], float)
+        q = quality_efficient(accepted.astype(bool), prefs, weights, confidence)
+        report["quality"] = {"value": q.value, "interval": [q.low, q.high], "comparisons": int(rejected.sum())}
+        report["comparisons_for_plus_minus_0.05"] = comparisons_needed(0.05, float(rejected.mean()), expected_preference=0.5, confidence=confidence)
+    return report
