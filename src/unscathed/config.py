@@ -82,7 +82,7 @@ class TrainConfig(_Strict):
     base_model: str | None = field(default=None, metadata={"help": "HF encoder path; None = all-MiniLM-L6-v2 from its wheel"})
     epochs: int = field(default=3, metadata={"help": "passes over the training split"})
     batch_size: int = field(default=16, metadata={"help": "examples per optimizer step"})
-    learning_rate: float = field(default=5e-5, metadata={"help": "peak AdamW learning rate"})
+    learning_rate: float = field(default=1e-4, metadata={"help": "peak AdamW learning rate"})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
     warmup_fraction: float = field(default=0.1, metadata={"help": "share of steps with linear warm-up"})
     max_length: int = field(default=128, metadata={"help": "tokens per (prompt, completion); the prompt is cut from the left"})
