@@ -43,9 +43,18 @@ class ReliabilitySample:
     preference: float | None = None
 
 
-def collect_samples(prompts: Sequence[dict[str, Any]], generator: Generator, classifier: Classifier, policy: FilterPolicy, settings: SamplingSettings, repeats: int = 2) -> list[ReliabilitySample]:
+def collect_samples(prompts: Sequence[dict[str, Any]], generator: Generator, classifier: Classifier, policy: FilterPolicy, settings: SamplingSettings, repeats: int = 2, chunk: int = 16) -> list[ReliabilitySample]:
     """One unfiltered draw and ``repeats`` filter runs per prompt (rows need ``prompt``; ``prompt_id`` and
-    ``weight`` are kept when present)."""
+    ``weight`` are kept when present). Prompts go through in chunks of ``chunk`` to bound memory."""
+    from tqdm import tqdm
+
+    samples: list[ReliabilitySample] = []
+    for start in tqdm(range(0, len(prompts), chunk), desc="collecting", unit="chunk"):
+        samples += _collect_chunk(prompts[start : start + chunk], start, generator, classifier, policy, settings, repeats)
+    return samples
+
+
+def _collect_chunk(prompts: Sequence[dict[str, Any]], offset: int, generator: Generator, classifier: Classifier, policy: FilterPolicy, settings: SamplingSettings, repeats: int) -> list[ReliabilitySample]:
     texts = [p["prompt"] for p in prompts]
     unfiltered = [row[0] for row in generator.sample(texts, 1, settings)]
     scores = classifier.score([Snippet(t, c.text) for t, c in zip(texts, unfiltered)])
@@ -55,7 +64,7 @@ def collect_samples(prompts: Sequence[dict[str, Any]], generator: Generator, cla
     for i, row in enumerate(prompts):
         draws = [r[i].candidates.index(r[i].accepted) + 1 if r[i].accepted is not None else 0 for r in runs]
         samples.append(ReliabilitySample(
-            prompt_id=str(row.get("prompt_id", i)), prompt=texts[i], completion=unfiltered[i].text, p_injury=float(scores[i]),
+            prompt_id=str(row.get("prompt_id", offset + i)), prompt=texts[i], completion=unfiltered[i].text, p_injury=float(scores[i]),
             accepted=bool(scores[i] < sampler.threshold), draws=draws, filtered_completion=runs[0][i].completion,
             weight=float(row.get("weight", 1.0)), classifier_version=classifier.version, threshold=sampler.threshold,
         ))
