@@ -43,4 +43,5 @@ def test_report_on_simulated_labeled_samples(tmp_path):
     report = reliability_report(load_samples(path))
     assert report["prompts_where_nothing_passed"] == 5
     assert report["interval"][0] < report["failure_rate"] < report["interval"][1]
-    assert 0 < report["quality"]["value"] < 1 and report["quality"]["comparisons"] == sum(not r["accepted"] for r in rows)
+    assert 0 < report["quality"]["value"] < 1 and report["quality"]["comparisons"] == sum(not r["accepted"] and 0 not in r["draws"] for r in rows)
+    assert report["quality"]["prompts"] == 495

@@ -112,11 +112,13 @@ def reliability_report(samples: Sequence[ReliabilitySample], confidence: float =
         "mean_acceptance_rate": float(np.nanmean(1 / inverse)) if np.isfinite(inverse).any() else 0.0,
         "unfiltered_acceptance": float(accepted.mean()),
     }
-    rejected = ~accepted.astype(bool)
+    # Quality is defined where the filtered policy returns something: prompts where nothing passed are out.
+    served = np.isfinite(inverse)
+    rejected = served & ~accepted.astype(bool)
     have_prefs = all(s.preference is not None for s, r in zip(samples, rejected) if r)
     if have_prefs and rejected.any():
         prefs = np.array([np.nan if s.preference is None else s.preference for s in samples], float)
-        q = quality_efficient(accepted.astype(bool), prefs, weights, confidence)
-        report["quality"] = {"value": q.value, "interval": [q.low, q.high], "comparisons": int(rejected.sum())}
-        report["comparisons_for_plus_minus_0.05"] = comparisons_needed(0.05, float(rejected.mean()), expected_preference=0.5, confidence=confidence)
+        q = quality_efficient(accepted[served].astype(bool), prefs[served], weights[served], confidence)
+        report["quality"] = {"value": q.value, "interval": [q.low, q.high], "prompts": int(served.sum()), "comparisons": int(rejected.sum())}
+        report["comparisons_for_plus_minus_0.05"] = comparisons_needed(0.05, float(rejected.sum() / served.sum()), expected_preference=0.5, confidence=confidence)
     return report
