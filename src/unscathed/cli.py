@@ -66,7 +66,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise CLIError("give --prompt TEXT or --prompts FILE")
     check_prompts(prompts, where)
     settings = _config_from(args, SamplingSettings)
-    policy = FilterPolicy.from_dict({**{f.name: getattr(args, f.name) for f in fields(FilterPolicy) if getattr(args, f.name, None) is not None}, **({"batch_size": args.n} if args.n else {})})
+    args.batch_size = args.n  # --n is the policy's batch size: candidates drawn per round
+    policy = _config_from(args, FilterPolicy)
     if args.seed is not None:
         torch.manual_seed(args.seed)
     classifier = load_classifier(args.model)

@@ -109,8 +109,8 @@ def reliability_report(samples: Sequence[ReliabilitySample], confidence: float =
         "observed_failures": int((accepted * injurious).sum()),
         "prompts_where_nothing_passed": fr.n_no_pass,
         "share_where_nothing_passed": fr.share_no_pass,
-        "mean_acceptance_rate": float(np.nanmean(1 / inverse)) if np.isfinite(inverse).any() else 0.0,
-        "unfiltered_acceptance": float(accepted.mean()),
+        # mean of a_i: an unbiased estimate of the acceptance rate E_x[A(x)] (1/draws would be biased upwards)
+        "acceptance_rate": float(np.average(accepted, weights=weights)),
     }
     # Quality is defined where the filtered policy returns something: prompts where nothing passed are out.
     served = np.isfinite(inverse)
