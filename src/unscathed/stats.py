@@ -47,19 +47,24 @@ def importance_weights(target_prob: np.ndarray, proposal_prob: np.ndarray) -> np
     return target / proposal
 
 
-def weighted_mean_estimate(values: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> Estimate:
-    """Mean of ``w_i * v_i`` (an unbiased importance-sampling estimate when E_r[w] = 1) with a normal interval
-    from the sample standard error over prompts."""
+def _weighted_mean_se(values: np.ndarray, weights: np.ndarray | None) -> tuple[float, float, float]:
+    """Mean of ``w_i * v_i``, its standard error over prompts, and Kish's effective sample size."""
     v = np.asarray(values, float)
     n = len(v)
     if n == 0:
         raise ValueError("no samples")
     w = np.ones(n) if weights is None else np.asarray(weights, float)
     terms = w * v
-    mean = float(terms.mean())
     se = float(terms.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+    return float(terms.mean()), se, effective_sample_size(w)
+
+
+def weighted_mean_estimate(values: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> Estimate:
+    """Mean of ``w_i * v_i`` (an unbiased importance-sampling estimate when E_r[w] = 1) with a normal interval
+    from the sample standard error over prompts."""
+    mean, se, n_eff = _weighted_mean_se(values, weights)
     z = _z(confidence)
-    return Estimate(mean, mean - z * se, mean + z * se, n, effective_sample_size(w))
+    return Estimate(mean, mean - z * se, mean + z * se, len(values), n_eff)
 
 
 def _z(confidence: float) -> float:
@@ -104,14 +109,11 @@ def failure_rate(accepted: np.ndarray, injurious: np.ndarray, inverse_accept_rat
     if not served.any():
         raise ValueError("no prompt had an accepted draw: the filtered policy is undefined everywhere")
     terms = a[served] * inj[served] * inv[served]
-    if np.any(terms > 0):
-        weighted = w[served] * terms
-        mean = float(weighted.mean())
-        relative_se = float(weighted.std(ddof=1) / np.sqrt(len(weighted))) / mean if len(weighted) > 1 else float("inf")
-        spread = float(np.exp(_z(confidence) * relative_se))
-        estimate = Estimate(mean, mean / spread, mean * spread, len(weighted), effective_sample_size(w[served]))
+    mean, se, n_eff = _weighted_mean_se(terms, w[served])
+    if mean > 0:
+        spread = float(np.exp(_z(confidence) * se / mean))
+        estimate = Estimate(mean, mean / spread, mean * spread, len(terms), n_eff)
     else:
-        n_eff = effective_sample_size(w[served])
         bound = -np.log(1 - confidence) / n_eff  # = 3.0 / n_eff at 95%
         estimate = Estimate(0.0, 0.0, float(bound), int(served.sum()), n_eff, upper_bound_only=True)
     return FailureRateReport(estimate, len(a), n_no_pass, n_no_pass / len(a))
