@@ -39,3 +39,14 @@ def test_split_by_prompt_keeps_each_prompt_in_one_split():
 def test_explicit_split_column_is_used():
     rows = [LabeledSnippet("a", "x", 1, "train"), LabeledSnippet("b", "y", 0, "validation"), LabeledSnippet("c", "z", 0, "test")]
     assert [len(part) for part in split_by_prompt(rows, 0.5, 0)] == [1, 1, 1]
+
+
+def test_labels_can_come_from_the_store(tmp_path):
+    from unscathed.labeled_data import load_labeled
+    from unscathed.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    with pytest.raises(DataError, match="no labeled snippets"):
+        load_labeled(url)
+    open_store(url).add_labeled_snippets([{"prompt": "p", "completion": "c", "label": 1, "labeler": "ann", "split": "train"}])
+    assert load_labeled(url) == [LabeledSnippet("p", "c", 1, "train")]
