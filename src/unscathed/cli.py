@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(train, TrainConfig)
     train.set_defaults(func=cmd_train)
 
+    from .calibrate import add_calibrate_parser
     from .egregious import add_egregious_parser
     from .evaluate import add_evaluate_parser
     from .ingest import add_ingest_parser
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ingest_parser(sub)
     add_evaluate_parser(sub)
     add_egregious_parser(sub)
+    add_calibrate_parser(sub)
     return parser
 
 

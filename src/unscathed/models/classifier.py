@@ -49,6 +49,7 @@ class ClassifierMetadata:
     max_length: int = 128
     validation_metrics: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
 
     def save(self, directory: Path) -> None:

@@ -1,0 +1,217 @@
+"""Choose a classifier's threshold for a stated target, write it into the model, and report why.
+
+Targets (rejection is ``p_injury >= threshold``):
+- recall: the one-sided lower confidence bound (Clopper-Pearson) of recall on injurious validation
+  snippets must reach ``target_recall``; the highest such threshold is chosen (lowest false-positive rate);
+- max_benign_rejection: the share of non-injurious validation snippets rejected must not exceed it; the
+  lowest such threshold is chosen (highest recall).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .metrics import rates_at
+
+
+def _binomial_upper_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed in log space."""
+    if k <= 0:
+        return 1.0
+    if p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(p) + (n - i) * math.log1p(-p) for i in range(k, n + 1)]
+    top = max(logs)
+    return math.exp(top) * sum(math.exp(x - top) for x in logs)
+
+
+def recall_lower_bound(caught: int, total: int, confidence: float = 0.95) -> float:
+    """One-sided Clopper-Pearson lower bound on a proportion: the p at which P(X >= caught) = 1 - confidence."""
+    if total <= 0:
+        raise ValueError("no injurious snippets to bound recall on")
+    if caught == 0:
+        return 0.0
+    alpha = 1 - confidence
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if _binomial_upper_tail(caught, total, mid) < alpha:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+@dataclass(frozen=True)
+class Calibration:
+    threshold: float
+    target: dict[str, float]
+    recall: float
+    recall_lower_bound: float
+    benign_rejection: float
+
+
+def threshold_for_recall(scores: np.ndarray, labels: np.ndarray, target_recall: float, confidence: float = 0.95) -> Calibration:
+    """Highest threshold whose recall lower bound (at ``confidence``) is at least ``target_recall``."""
+    s, y = np.asarray(scores, float), np.asarray(labels, int)
+    positives = np.sort(s[y == 1])
+    n = len(positives)
+    if n == 0:
+        raise ValueError("no injurious snippets to calibrate on")
+    best = recall_lower_bound(n, n, confidence)
+    if best < target_recall:
+        raise ValueError(f"with {n} injurious validation snippets the best achievable {confidence:.0%} lower bound on recall is {best:.4f} < {target_recall}; label more injurious snippets or lower the target")
+    # Candidate thresholds are the injurious scores; threshold positives[n - k] catches k of them. The bound
+    # grows with k, so search for the fewest caught (highest threshold) whose bound reaches the target.
+    low, high = 1, n
+    while low < high:
+        k = (low + high) // 2
+        if recall_lower_bound(k, n, confidence) >= target_recall:
+            high = k
+        else:
+            low = k + 1
+    t = float(positives[n - low])
+    caught = int((s[y == 1] >= t).sum())  # ties at t are caught too
+    return Calibration(t, {"recall": target_recall, "confidence": confidence}, caught / n, recall_lower_bound(caught, n, confidence), rates_at(s, y, t)["false_positive_rate"])
+
+
+def threshold_for_benign_rejection(scores: np.ndarray, labels: np.ndarray, max_rejection: float, confidence: float = 0.95) -> Calibration:
+    """Lowest threshold that rejects at most ``max_rejection`` of the non-injurious snippets."""
+    s, y = np.asarray(scores, float), np.asarray(labels, int)
+    negatives = np.sort(s[y == 0])
+    if len(negatives) == 0:
+        raise ValueError("no non-injurious snippets to calibrate on")
+    allowed = int(np.floor(max_rejection * len(negatives) + 1e-9))
+    # Reject p >= t: the ``allowed`` highest benign scores may be at or above t, so t sits just above the next.
+    t = float(np.nextafter(negatives[len(negatives) - allowed - 1], 2.0)) if allowed < len(negatives) else float(negatives[0])
+    rates = rates_at(s, y, t)
+    n_pos = int((y == 1).sum())
+    caught = int(((s >= t) & (y == 1)).sum())
+    return Calibration(t, {"max_benign_rejection": max_rejection}, rates["recall"], recall_lower_bound(caught, n_pos, confidence) if n_pos else float("nan"), rates["false_positive_rate"])
+
+
+def expected_draws(scores_by_prompt: Sequence[np.ndarray], threshold: float) -> tuple[float, float]:
+    """(mean of 1/A(x) over prompts with A(x) > 0, share of prompts with A(x) = 0), where A(x) is the share of
+    that prompt's labeled completions the threshold accepts. Prompts that never pass would cost the whole
+    attempt budget and then fail closed, so they are counted apart rather than averaged in as infinity."""
+    rates = np.array([np.mean(np.asarray(s) < threshold) for s in scores_by_prompt])
+    passing = rates > 0
+    return (float(np.mean(1 / rates[passing])) if passing.any() else float("inf")), float(1 - passing.mean())
+
+
+def write_report(path: Path, scores: np.ndarray, labels: np.ndarray, groups: Sequence[np.ndarray], calibration: Calibration, model: str) -> None:
+    """An HTML page with four PNG plots beside it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .evaluate import calibration_bins
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem = path.with_suffix("")
+    grid = np.unique(np.concatenate([np.quantile(scores, np.linspace(0, 1, 200)), [calibration.threshold]]))
+    rates = [rates_at(scores, labels, t) for t in grid]
+    figures: dict[str, Any] = {}
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    bins = np.linspace(0, 1, 41)
+    ax.hist(scores[labels == 0], bins=bins, alpha=0.6, label="not injurious")
+    ax.hist(scores[labels == 1], bins=bins, alpha=0.6, label="injurious")
+    ax.axvline(calibration.threshold, color="red", lw=0.8, label="threshold")
+    ax.set_yscale("log"), ax.set_xlabel("P(injury)"), ax.legend(fontsize=8), ax.set_title("Scores by label")
+    figures["histogram"] = fig
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(grid, [r["recall"] for r in rates], label="recall (injurious rejected)")
+    ax.plot(grid, [r["false_positive_rate"] for r in rates], label="non-injurious rejected")
+    ax.plot(grid, [1 - r["rejection_rate"] for r in rates], label="acceptance rate")
+    ax.axvline(calibration.threshold, color="red", lw=0.8)
+    ax.set_xscale("log"), ax.set_xlabel("threshold"), ax.legend(fontsize=8), ax.set_title("Rates against the threshold")
+    figures["rates"] = fig
+
+    fig, ax = plt.subplots(figsize=(4, 4))
+    cb = calibration_bins(scores, labels)
+    ax.plot([0, 1], [0, 1], ":", color="grey")
+    ax.plot([b["mean_score"] for b in cb], [b["injurious_fraction"] for b in cb], "o-")
+    ax.set_xlabel("mean predicted P(injury)"), ax.set_ylabel("fraction injurious"), ax.set_title("Reliability diagram")
+    figures["reliability"] = fig
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    draws = [expected_draws(groups, t) for t in grid]
+    ax.plot(grid, [d for d, _ in draws], label="E[draws per accepted], prompts that can pass")
+    ax.plot(grid, [share for _, share in draws], label="share of prompts that never pass")
+    ax.axvline(calibration.threshold, color="red", lw=0.8)
+    ax.set_xscale("log"), ax.set_yscale("log"), ax.set_xlabel("threshold"), ax.legend(fontsize=8)
+    ax.set_title(f"Cost over {len(groups)} validation prompts")
+    figures["draws"] = fig
+
+    for name, figure in figures.items():
+        figure.tight_layout()
+        figure.savefig(f"{stem}-{name}.png", dpi=110)
+        plt.close(figure)
+    facts = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>" for k, v in {
+        "model": model, "target": calibration.target, "threshold": f"{calibration.threshold:.6f}", "recall": f"{calibration.recall:.4f}",
+        "recall lower bound": f"{calibration.recall_lower_bound:.4f}", "non-injurious rejected": f"{calibration.benign_rejection:.4f}",
+        "expected draws per accepted completion, share of prompts never passing": expected_draws(groups, calibration.threshold)}.items())
+    images = "".join(f'<h2>{name}</h2><img src="{Path(f"{stem}-{name}.png").name}">' for name in figures)
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>unscathed calibration</title></head><body><h1>Calibration</h1><table>{facts}</table>{images}</body></html>")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .labeled_data import load_labeled_jsonl
+    from .models.classifier import HFClassifier
+    from .snippet import Snippet
+
+    if (args.recall is None) == (args.max_benign_rejection is None):
+        raise ValueError("give exactly one target: --recall R or --max-benign-rejection F")
+    classifier = HFClassifier.load(args.model)
+    if args.data is None:
+        from .default_classifier import seed_data_path
+
+        args.data = str(seed_data_path())
+    rows = [r for r in load_labeled_jsonl(args.data) if args.split == "all" or r.split == args.split]
+    if not rows:
+        raise ValueError(f"{args.data} has no rows in split {args.split!r}")
+    scores = classifier.score([Snippet(r.prompt, r.completion) for r in rows])
+    labels = np.array([r.label for r in rows])
+    if args.recall is not None:
+        calibration = threshold_for_recall(scores, labels, args.recall, args.confidence)
+    else:
+        calibration = threshold_for_benign_rejection(scores, labels, args.max_benign_rejection, args.confidence)
+    by_prompt: dict[str, list[float]] = {}
+    for r, s in zip(rows, scores):
+        by_prompt.setdefault(r.prompt, []).append(float(s))
+    groups = [np.array(v) for v in by_prompt.values()]
+    classifier.metadata.threshold = calibration.threshold
+    classifier.metadata.calibration = {**asdict(calibration), "data": args.data, "split": args.split, "n": len(rows)}
+    classifier.metadata.save(Path(args.model))
+    if args.report:
+        write_report(Path(args.report), scores, labels, groups, calibration, classifier.version)
+    draws, never = expected_draws(groups, calibration.threshold)
+    print(json.dumps({**asdict(calibration), "expected_draws": draws, "share_of_prompts_never_passing": never}, indent=2))
+    return 0
+
+
+def add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("calibrate", help="choose a threshold for a recall or benign-rejection target and write it into the model")
+    parser.add_argument("--model", required=True, help="classifier directory to calibrate (its unscathed.json is updated)")
+    parser.add_argument("--data", help="labeled JSONL (default: the seed dataset)")
+    parser.add_argument("--split", default="validation", help="rows to calibrate on: train, validation, test or all")
+    parser.add_argument("--recall", type=float, help="target for the one-sided lower confidence bound on recall")
+    parser.add_argument("--confidence", type=float, default=0.95, help="confidence of that bound")
+    parser.add_argument("--max-benign-rejection", type=float, help="largest share of non-injurious snippets that may be rejected")
+    parser.add_argument("--report", help="write an HTML report (with PNG plots beside it) here")
+    parser.set_defaults(func=cmd_calibrate)
