@@ -171,20 +171,14 @@ def write_report(path: Path, scores: np.ndarray, labels: np.ndarray, groups: Seq
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from .labeled_data import load_labeled_jsonl
+    from .labeled_data import load_split
     from .models.classifier import HFClassifier
     from .snippet import Snippet
 
     if (args.recall is None) == (args.max_benign_rejection is None):
         raise ValueError("give exactly one target: --recall R or --max-benign-rejection F")
     classifier = HFClassifier.load(args.model)
-    if args.data is None:
-        from .default_classifier import seed_data_path
-
-        args.data = str(seed_data_path())
-    rows = [r for r in load_labeled_jsonl(args.data) if args.split == "all" or r.split == args.split]
-    if not rows:
-        raise ValueError(f"{args.data} has no rows in split {args.split!r}")
+    data, rows = load_split(args.data, args.split)
     scores = classifier.score([Snippet(r.prompt, r.completion) for r in rows])
     labels = np.array([r.label for r in rows])
     if args.recall is not None:
@@ -196,7 +190,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         by_prompt.setdefault(r.prompt, []).append(float(s))
     groups = [np.array(v) for v in by_prompt.values()]
     classifier.metadata.threshold = calibration.threshold
-    classifier.metadata.calibration = {**asdict(calibration), "data": args.data, "split": args.split, "n": len(rows)}
+    classifier.metadata.calibration = {**asdict(calibration), "data": data, "split": args.split, "n": len(rows)}
     classifier.metadata.save(Path(args.model))
     if args.report:
         write_report(Path(args.report), scores, labels, groups, calibration, classifier.version)

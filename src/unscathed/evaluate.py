@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .labeled_data import LabeledSnippet, load_labeled_jsonl
+from .labeled_data import LabeledSnippet, load_split
 from .metrics import auc, rates_at
 from .models.classifier import Classifier
 from .options import add_generator_options
@@ -47,7 +47,6 @@ def classifier_report(classifier: Classifier, rows: Sequence[LabeledSnippet], ba
     if baseline is not None:
         b = baseline.score(snippets)
         report["baseline"] = {"name": baseline.version, "auc": auc(b, labels), **rates_at(b, labels, baseline.threshold)}
-    report["_scores"] = scores
     return report
 
 
@@ -77,16 +76,8 @@ def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
     from .options import load_classifier
     from .keyword_baseline import KeywordClassifier
 
-    data = args.data
-    if data is None:
-        from .default_classifier import seed_data_path
-
-        data = str(seed_data_path())
-    rows = [r for r in load_labeled_jsonl(data) if args.split == "all" or r.split == args.split]
-    if not rows:
-        raise ValueError(f"{data} has no rows in split {args.split!r}")
+    _, rows = load_split(args.data, args.split)
     report = classifier_report(load_classifier(args.model), rows, KeywordClassifier())
-    report.pop("_scores")
     if args.plot:
         plot_calibration(report, args.plot)
     print(json.dumps(report, indent=2))

@@ -75,6 +75,19 @@ def load_labeled(source: str) -> list[LabeledSnippet]:
     return load_labeled_jsonl(source)
 
 
+def load_split(source: str | None, split: str) -> tuple[str, list[LabeledSnippet]]:
+    """(path read, rows of one split) of a labeled JSONL file; ``all`` keeps every row, ``None`` means the
+    seed dataset."""
+    if source is None:
+        from .default_classifier import seed_data_path
+
+        source = str(seed_data_path())
+    rows = [r for r in load_labeled_jsonl(source) if split == "all" or r.split == split]
+    if not rows:
+        raise DataError(f"{source} has no rows in split {split!r}")
+    return source, rows
+
+
 def data_hash(rows: list[LabeledSnippet]) -> str:
     """SHA-256 of the labeled content, so a classifier records exactly which data trained it."""
     digest = hashlib.sha256()
