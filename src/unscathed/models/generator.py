@@ -70,8 +70,8 @@ class HFGenerator:
         budget = self.max_context - max_new_tokens
         self.tokenizer.truncation_side = "left"  # keep the end of the story, which the completion continues
         encoded = self.tokenizer(list(prompts), return_tensors="pt", padding=True, truncation=True, max_length=budget)
-        for prompt, length in zip(prompts, (len(self.tokenizer(p)["input_ids"]) for p in prompts)):
-            if length > budget:
+        for prompt, ids in zip(prompts, self.tokenizer(list(prompts))["input_ids"]):
+            if (length := len(ids)) > budget:
                 log.warning("prompt of %d tokens cut from the left to %d to fit the context: %.40r...", length, budget, prompt)
         return {k: v.to(self.model.device) for k, v in encoded.items()}
 
