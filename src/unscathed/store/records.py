@@ -85,3 +85,46 @@ class Store:
                 if decided:
                     rows.append({"prompt": s.prompt, "completion": s.completion, "label": decided[-1].label, "split": s.split, "snippet_id": s.id})
             return rows
+
+    def queue_for_labeling(self, rows: Iterable[dict[str, Any]]) -> list[int]:
+        """Insert unlabeled snippets (prompt, completion, source, provenance), all or nothing. Returns their ids.
+
+        Attack candidates, paraphrases and red-team submissions come in here: nothing is labeled automatically,
+        ``provenance`` carries the lineage (original snippet, recipe, edits) for the people who verify them.
+        """
+        with self.session() as session, session.begin():
+            snippets = [
+                SnippetRecord(
+                    prompt=row["prompt"],
+                    completion=row["completion"],
+                    source=row.get("source", "queued"),
+                    provenance=row.get("provenance", {}),
+                    selection_strategy=row.get("selection_strategy", "all"),
+                    selection_probability=row.get("selection_probability", 1.0),
+                    split=row.get("split"),
+                )
+                for row in rows
+            ]
+            session.add_all(snippets)
+            session.flush()
+            return [s.id for s in snippets]
+
+    def snippets_by_source(self, source_prefix: str) -> list[dict[str, Any]]:
+        """Snippets whose source starts with ``source_prefix``, each with its decided label (None while unlabeled)."""
+        with self.session() as session:
+            query = select(SnippetRecord).where(SnippetRecord.source.startswith(source_prefix)).options(selectinload(SnippetRecord.labels)).order_by(SnippetRecord.id)
+            rows = []
+            for s in session.scalars(query):
+                decided = [lab for lab in sorted(s.labels, key=lambda lab: (lab.created_at, lab.id)) if lab.label is not None]
+                rows.append({"snippet_id": s.id, "prompt": s.prompt, "completion": s.completion, "source": s.source, "provenance": s.provenance, "split": s.split, "label": decided[-1].label if decided else None})
+            return rows
+
+    def add_label(self, snippet_id: int, labeler: str, label: int | None, note: str | None = None, seconds_spent: float | None = None) -> int:
+        """One labeler's answer for an existing snippet. Returns the label id."""
+        with self.session() as session, session.begin():
+            if session.get(SnippetRecord, snippet_id) is None:
+                raise KeyError(f"no snippet with id {snippet_id}")
+            record = LabelRecord(snippet_id=snippet_id, labeler=labeler, label=label, note=note, seconds_spent=seconds_spent)
+            session.add(record)
+            session.flush()
+            return record.id
