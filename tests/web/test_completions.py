@@ -1,0 +1,153 @@
+"""The filtered completions API, served by a real uvicorn process and called with the official ``openai`` client."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from unscathed.store import open_store
+
+HERE = Path(__file__).parent
+MODEL = "unscathed-filtered"
+PROMPTS = ["The knight rode to the castle and", "She opened the old door and"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(process: subprocess.Popen, url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode}: {process.stdout.read()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"the server did not answer {url} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, tiny_generator_dir, tiny_encoder_dir):
+    """Base URL of a uvicorn process on a free loopback port serving tests/web/completions_app.py."""
+    db = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
+    port = _free_port()
+    env = {**os.environ, "COMPLETIONS_APP": json.dumps({"generator": str(tiny_generator_dir), "encoder": str(tiny_encoder_dir), "db": db})}
+    command = [sys.executable, "-m", "uvicorn", "--factory", "completions_app:make_app", "--app-dir", str(HERE), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(process, f"{base}/open/v1/models")
+        yield {"base": base, "db": db}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def client(server, prefix: str = "open", key: str = "unused") -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server['base']}/{prefix}/v1", api_key=key, max_retries=0, timeout=120)
+
+
+def test_models_lists_the_served_model(server):
+    assert [m.id for m in client(server).models.list()] == [MODEL]
+
+
+def test_only_accepted_completions_come_back_for_each_prompt_and_n(server):
+    before = len(open_store(server["db"]).requests())
+    response = client(server).completions.create(model=MODEL, prompt=PROMPTS, n=3, seed=1)
+    assert response.object == "text_completion" and response.model == MODEL and response.id.startswith("cmpl-")
+    assert [c.index for c in response.choices] == list(range(6))
+    assert all(c.finish_reason in ("stop", "length") and c.logprobs is None for c in response.choices)
+    # The digit scorer calls a completion with a digit injurious: none may come back.
+    assert not any(ch.isdigit() for c in response.choices for ch in c.text)
+    requests = open_store(server["db"]).requests()[before:]
+    assert [r.prompt for r in requests] == [p for p in PROMPTS for _ in range(3)]
+    for choice, request in zip(response.choices, requests):
+        accepted = [c for c in request.candidates if c.accepted]
+        assert len(accepted) == 1 and accepted[0].completion == choice.text and accepted[0].p_injury < accepted[0].threshold
+    assert any(not c.accepted for r in requests for c in r.candidates), "the scorer rejected nothing: the test proves nothing"
+    usage = response.usage
+    assert usage.prompt_tokens == sum(len(p) for p in PROMPTS) and usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+
+
+def test_a_prompt_where_nothing_passes_gets_an_empty_content_filter_choice(server):
+    response = client(server, "closed").completions.create(model=MODEL, prompt="The dragon turned and", n=2)
+    assert [(c.index, c.text, c.finish_reason) for c in response.choices] == [(0, "", "content_filter"), (1, "", "content_filter")]
+
+
+def test_stop_sequences_cut_the_completion_before_it_is_scored(server):
+    before = len(open_store(server["db"]).requests())
+    response = client(server).completions.create(model=MODEL, prompt=PROMPTS[0], n=4, stop=["a", "e"], seed=3)
+    assert not any(ch in c.text for c in response.choices for ch in "ae")
+    requests = open_store(server["db"]).requests()[before:]
+    assert [next(c.completion for c in r.candidates if c.accepted) for r in requests] == [c.text for c in response.choices]
+    assert all("stop=" in r.generator for r in requests)
+
+
+def test_seeded_requests_are_reproducible_even_when_sent_concurrently(server):
+    api = client(server)
+
+    def texts() -> list[str]:
+        return [c.text for c in api.completions.create(model=MODEL, prompt=PROMPTS[1], n=2, seed=7).choices]
+
+    expected = texts()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: texts(), range(6)))
+    # Without the model lock, interleaved requests would draw from one another's random streams.
+    assert results == [expected] * 6
+
+
+def test_an_api_key_is_required_when_configured(server):
+    with pytest.raises(openai.AuthenticationError) as refused:
+        client(server, "keyed", key="wrong").completions.create(model=MODEL, prompt=PROMPTS[0])
+    assert refused.value.code == "invalid_api_key"
+    with pytest.raises(openai.AuthenticationError):
+        client(server, "keyed", key="wrong").models.list()
+    response = client(server, "keyed", key="test-key").completions.create(model=MODEL, prompt=PROMPTS[0])
+    assert len(response.choices) == 1
+
+
+@pytest.mark.parametrize(
+    "arguments, param, words",
+    [
+        ({"prompt": "x", "n": 0}, "n", "greater than or equal to 1"),
+        ({"prompt": "x", "n": 9}, "n", "at most 8"),
+        ({"prompt": ["a"] * 5, "n": 8}, "n", "at most 32"),
+        ({"prompt": "   "}, "prompt", "empty"),
+        ({"prompt": ["fine", ""]}, "prompt", "prompt[1] is empty"),
+        ({"prompt": []}, "prompt", "empty list"),
+        ({"prompt": [1, 2, 3]}, "prompt", "token-id prompts are not supported"),
+        ({"prompt": "x", "temperature": 5}, "temperature", "less than or equal to 2"),
+        ({"prompt": "x", "max_tokens": 10_000}, "max_tokens", "at most 256"),
+        ({"prompt": "x", "logprobs": 2}, "logprobs", "not supported"),
+        ({"prompt": "x", "best_of": 3}, "best_of", "not supported"),
+        ({"prompt": "x", "extra_body": {"colour": "red"}}, "colour", "Unrecognized request argument supplied: colour"),
+    ],
+)
+def test_bad_input_is_refused_with_openai_shaped_400(server, arguments, param, words):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client(server).completions.create(model=MODEL, **arguments)
+    assert refused.value.param == param and words in refused.value.message
+
+
+def test_unknown_model_is_404_and_a_malformed_body_is_400(server):
+    with pytest.raises(openai.NotFoundError) as missing:
+        client(server).completions.create(model="gpt-4", prompt="x")
+    assert missing.value.code == "model_not_found"
+    reply = httpx.post(f"{server['base']}/open/v1/completions", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert reply.status_code == 400 and "not valid JSON" in reply.json()["error"]["message"]
