@@ -96,3 +96,12 @@ class KeywordScorer:
     def score(self, snippets: Sequence[Snippet]) -> np.ndarray:
         self.scored += len(snippets)
         return np.array([0.9 if ("hurt" in s.completion or "bled" in s.completion) else 0.1 for s in snippets])
+
+
+def toy_rows(n: int = 96):
+    """Labeled snippets a tiny classifier can learn: odd rows injurious, with prompts of varied length."""
+    from unscathed.labeled_data import LabeledSnippet
+
+    hurt = ["he bled", "she was hurt", "the sword cut him", "he fell and bled"]
+    fine = ["she smiled", "they ran home", "the sky was blue", "he was happy"]
+    return [LabeledSnippet(f"the knight {'sword ' * (i % 7)}ran", (hurt if i % 2 else fine)[i % 4], i % 2) for i in range(n)]

@@ -172,12 +172,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .labeled_data import load_split
-    from .models.classifier import HFClassifier
+    from .options import load_classifier
     from .snippet import Snippet
 
     if (args.recall is None) == (args.max_benign_rejection is None):
         raise ValueError("give exactly one target: --recall R or --max-benign-rejection F")
-    classifier = HFClassifier.load(args.model)
+    classifier = load_classifier(args.model)
     data, rows = load_split(args.data, args.split)
     scores = classifier.score([Snippet(r.prompt, r.completion) for r in rows])
     labels = np.array([r.label for r in rows])

@@ -92,15 +92,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .labeled_data import load_labeled
     from .train import train_classifier
 
-    config = _config_from(args, TrainConfig)
+    given = json.loads(Path(args.config).read_text()) if args.config else {}
+    given.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None})
+    config = TrainConfig.from_dict(given)
     data = args.data
     if data is None:
         from .default_classifier import seed_data_path
 
         data = str(seed_data_path())
     rows = load_labeled(data)
-    classifier = train_classifier(rows, args.out, config)
-    print(json.dumps({"out": args.out, "version": classifier.version, "threshold": classifier.threshold, **classifier.metadata.validation_metrics}, indent=2))
+    checkpoints = args.checkpoint_dir or f"{args.out.rstrip('/')}.checkpoints"
+    classifier = train_classifier(rows, args.out, config, checkpoint_dir=checkpoints, resume=args.resume)
+    from accelerate import PartialState
+
+    if PartialState().is_main_process:
+        print(json.dumps({"out": args.out, "version": classifier.version, "threshold": classifier.threshold, **classifier.metadata.validation_metrics}, indent=2))
     return 0
 
 
@@ -133,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="fine-tune a classifier and choose its threshold")
     train.add_argument("--data", help="labeled JSONL file or store URL (default: the seed dataset)")
     train.add_argument("--out", required=True, help="directory to write the classifier to")
+    train.add_argument("--config", help="JSON file of training settings (e.g. written by `unscathed search`); options given here override it")
+    train.add_argument("--checkpoint-dir", help="where to checkpoint after every epoch (default: OUT.checkpoints)")
+    train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in the checkpoint directory")
     _add_config_options(train, TrainConfig)
     train.set_defaults(func=cmd_train)
 

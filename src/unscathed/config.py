@@ -88,5 +88,30 @@ class TrainConfig(_Strict):
     max_length: int = field(default=128, metadata={"help": "tokens per (prompt, completion); the prompt is cut from the left"})
     validation_fraction: float = field(default=0.15, metadata={"help": "share of prompts held out when the data has no split column"})
     target_recall: float = field(default=0.99, metadata={"help": "validation recall on injurious snippets the threshold must reach"})
+    lr_schedule: str = field(default="linear", metadata={"help": "learning-rate decay after warm-up: linear, cosine or constant"})
+    dropout: float | None = field(default=None, metadata={"help": "dropout of the encoder and head; None keeps the base model's own"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "clip the gradient norm to this (0 = no clipping; the norm is logged either way)"})
+    imbalance: str = field(default="none", metadata={"help": "class-imbalance handling: none, weighted (loss), resample (balanced batches) or focal"})
+    focal_gamma: float = field(default=2.0, metadata={"help": "focusing parameter of the focal loss"})
+    early_stopping_patience: int | None = field(default=None, metadata={"help": "stop after this many epochs without a better validation loss, keeping the best epoch; None = off"})
     seed: int = field(default=0, metadata={"help": "seed for shuffling, splitting and initialisation"})
     max_train_examples: int | None = field(default=None, metadata={"help": "cap on training examples (quick runs)"})
+    ensemble_size: int = field(default=1, metadata={"help": "members to train; more than 1 makes an ensemble classifier"})
+    ensemble_by: str = field(default="seed", metadata={"help": "how ensemble members differ: seed (same data) or subset (bootstrap of the training split)"})
+    ensemble_reduce: str = field(default="mean", metadata={"help": "how an ensemble combines member scores: mean or max"})
+
+    def __post_init__(self) -> None:
+        choices = {"lr_schedule": ("linear", "cosine", "constant"), "imbalance": ("none", "weighted", "resample", "focal"), "ensemble_by": ("seed", "subset"), "ensemble_reduce": ("mean", "max")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
+        if self.epochs < 1 or self.batch_size < 1 or self.ensemble_size < 1:
+            raise ValueError("epochs, batch_size and ensemble_size must be >= 1")
+        if self.learning_rate <= 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.dropout is not None and not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.max_grad_norm < 0:
+            raise ValueError(f"max_grad_norm must be >= 0, got {self.max_grad_norm}")
+        if not 0 < self.target_recall <= 1:
+            raise ValueError(f"target_recall must be in (0, 1], got {self.target_recall}")

@@ -24,11 +24,14 @@ def load_generator(args: argparse.Namespace):
 
 
 def load_classifier(model: str | None, threshold: float | None = None):
-    """The classifier in ``model``, or the default classifier (trained on first use)."""
+    """The classifier (or ensemble) in ``model``, or the default classifier (trained on first use)."""
+    from .ensemble import EnsembleClassifier, is_ensemble
     from .models.classifier import HFClassifier
 
     if model is None:
         from .default_classifier import default_classifier_dir
 
         model = str(default_classifier_dir())
+    if is_ensemble(model):
+        return EnsembleClassifier.load(model, threshold=threshold)
     return HFClassifier.load(model, threshold=threshold)

@@ -12,25 +12,28 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm import tqdm
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+from accelerate import PartialState
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from .config import TrainConfig, default_device
+from .fit import EpochCallback, fit
 from .labeled_data import LabeledSnippet, data_hash, split_by_prompt
 from .metrics import choose_threshold, summary
-from .models.classifier import ClassifierMetadata, HFClassifier, encode_pairs
+from .models.classifier import ClassifierMetadata, HFClassifier
 from .snippet import Snippet
 
 log = logging.getLogger(__name__)
 
-
-def _batches(rows: list[LabeledSnippet], size: int, rng: random.Random) -> list[list[LabeledSnippet]]:
-    order = rows[:]
-    rng.shuffle(order)
-    return [order[i : i + size] for i in range(0, len(order), size)]
+GENERATOR_BACKBONE = "generator"  # --base-model generator: the default generator's own network, with a new head
+DROPOUT_SETTINGS = ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout", "attention_dropout", "dropout")
 
 
-def _base_model_path(config: TrainConfig) -> str:
+def base_model_path(config: TrainConfig) -> str:
+    """The encoder to fine-tune: a local directory, ``generator`` (SmolLM2's backbone), or MiniLM from its wheel."""
+    if config.base_model == GENERATOR_BACKBONE:
+        from .models.defaults import default_generator_dir
+
+        return str(default_generator_dir())
     if config.base_model:
         return config.base_model
     from .models.defaults import minilm_dir
@@ -39,48 +42,24 @@ def _base_model_path(config: TrainConfig) -> str:
 
 
 def load_base(config: TrainConfig) -> HFClassifier:
-    """A fresh two-label classifier on the configured encoder (the head is newly initialised)."""
-    path = _base_model_path(config)
+    """A fresh two-label classifier on the configured backbone (the head is newly initialised)."""
+    path = base_model_path(config)
     if not Path(path).exists():
         raise FileNotFoundError(f"base model {path} does not exist (nothing is downloaded from a hub)")
     torch.manual_seed(config.seed)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2, dtype=torch.float32).to(default_device())
+    model_config = AutoConfig.from_pretrained(path, num_labels=2)
+    if config.dropout is not None:
+        for name in DROPOUT_SETTINGS:
+            if name in model_config.to_dict():
+                setattr(model_config, name, config.dropout)
+    model = AutoModelForSequenceClassification.from_pretrained(path, config=model_config, dtype=torch.float32).to(default_device())
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:  # decoder backbones (e.g. SmolLM2) have none
         tokenizer.pad_token = tokenizer.eos_token
-        model.config.pad_token_id = tokenizer.pad_token_id
-    metadata = ClassifierMetadata(base_model=Path(path).name if not config.base_model else path, threshold=0.5, max_length=config.max_length)
+    model.config.pad_token_id = tokenizer.pad_token_id
+    name = config.base_model if config.base_model and config.base_model != GENERATOR_BACKBONE else Path(path).name
+    metadata = ClassifierMetadata(base_model=name, threshold=0.5, max_length=config.max_length)
     return HFClassifier(model, tokenizer, metadata)
-
-
-def fit(classifier: HFClassifier, rows: list[LabeledSnippet], config: TrainConfig, progress: bool = True) -> list[float]:
-    """Train ``classifier`` in place; returns the mean loss of each epoch."""
-    rng = random.Random(config.seed)
-    torch.manual_seed(config.seed)
-    model, tokenizer = classifier.model, classifier.tokenizer
-    steps = config.epochs * ((len(rows) + config.batch_size - 1) // config.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup_fraction * steps), steps)
-    epoch_losses = []
-    model.train()
-    with tqdm(total=steps, desc="training", disable=not progress, unit="step") as bar:
-        for epoch in range(config.epochs):
-            losses = []
-            for batch in _batches(rows, config.batch_size, rng):
-                inputs = {k: v.to(model.device) for k, v in encode_pairs(tokenizer, [Snippet(r.prompt, r.completion) for r in batch], config.max_length).items()}
-                labels = torch.tensor([r.label for r in batch], device=model.device)
-                loss = torch.nn.functional.cross_entropy(model(**inputs).logits, labels)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                schedule.step()
-                optimizer.zero_grad()
-                losses.append(loss.item())
-                bar.update(1)
-                bar.set_postfix(epoch=epoch + 1, loss=f"{np.mean(losses[-20:]):.3f}")
-            epoch_losses.append(float(np.mean(losses)))
-    model.eval()
-    return epoch_losses
 
 
 def evaluate(classifier: HFClassifier, rows: list[LabeledSnippet], threshold: float) -> dict[str, Any]:
@@ -88,35 +67,69 @@ def evaluate(classifier: HFClassifier, rows: list[LabeledSnippet], threshold: fl
     return summary(scores, np.array([r.label for r in rows]), threshold)
 
 
-def train_classifier(rows: list[LabeledSnippet], out_dir: str | Path, config: TrainConfig = TrainConfig(), progress: bool = True) -> HFClassifier:
-    """Fine-tune, pick the threshold for ``config.target_recall`` on validation, and save to ``out_dir``.
-
-    The directory is written whole or not at all.
-    """
+def training_splits(rows: list[LabeledSnippet], config: TrainConfig) -> tuple[list[LabeledSnippet], list[LabeledSnippet], list[LabeledSnippet]]:
+    """(train, validation, test): the data's own split column, else by prompt; train capped if configured."""
     train, validation, test = split_by_prompt(rows, config.validation_fraction, config.seed)
     if config.max_train_examples is not None:
         train = random.Random(config.seed).sample(train, min(len(train), config.max_train_examples))
     if len({r.label for r in train}) < 2:
         raise ValueError("the training split needs both injurious and non-injurious snippets")
-    log.info("training on %d snippets, validating on %d, testing on %d", len(train), len(validation), len(test))
-    classifier = load_base(config)
-    losses = fit(classifier, train, config, progress)
+    return train, validation, test
+
+
+def calibrated_metrics(classifier, validation: list[LabeledSnippet], test: list[LabeledSnippet], target_recall: float) -> tuple[float, dict[str, Any]]:
+    """The highest threshold with validation recall >= target, and validation/test figures at it."""
     scores = classifier.score([Snippet(r.prompt, r.completion) for r in validation])
     labels = np.array([r.label for r in validation])
-    threshold = choose_threshold(scores, labels, config.target_recall)
-    metrics: dict[str, Any] = {"validation": summary(scores, labels, threshold), "epoch_losses": losses, "n_train": len(train)}
+    threshold = choose_threshold(scores, labels, target_recall)
+    metrics: dict[str, Any] = {"validation": summary(scores, labels, threshold)}
     if test:
         metrics["test"] = evaluate(classifier, test, threshold)
-    classifier.metadata.threshold = threshold
-    classifier.metadata.target_recall = config.target_recall
-    classifier.metadata.training_data_sha256 = data_hash(rows)
-    classifier.metadata.validation_metrics = metrics
-    classifier.metadata.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    classifier.metadata.train_config = asdict(config)
+    return threshold, metrics
+
+
+def save_atomically(save, out_dir: str | Path) -> None:
+    """Call ``save(partial_dir)`` and rename it into ``out_dir``: the directory is written whole or not at all."""
     out_dir = Path(out_dir)
     partial = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    classifier.save(partial)
+    save(partial)
     shutil.rmtree(out_dir, ignore_errors=True)
     partial.rename(out_dir)
+
+
+def train_classifier(
+    rows: list[LabeledSnippet],
+    out_dir: str | Path,
+    config: TrainConfig = TrainConfig(),
+    progress: bool = True,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+    on_epoch_end: EpochCallback | None = None,
+):
+    """Fine-tune, pick the threshold for ``config.target_recall`` on validation, and save to ``out_dir``.
+
+    ``config.ensemble_size > 1`` trains an ensemble instead (see ensemble.py). In a multi-process
+    (``accelerate launch``) run only the main process writes.
+    """
+    if config.ensemble_size > 1:
+        from .ensemble import train_ensemble
+
+        return train_ensemble(rows, out_dir, config, progress)
+    train, validation, test = training_splits(rows, config)
+    log.info("training on %d snippets, validating on %d, testing on %d", len(train), len(validation), len(test))
+    classifier = load_base(config)
+    epoch_log = fit(classifier, train, config, progress, validation if config.early_stopping_patience is not None else None, checkpoint_dir, resume, on_epoch_end)
+    threshold, metrics = calibrated_metrics(classifier, validation, test, config.target_recall)
+    metrics.update(epoch_losses=epoch_log.losses, grad_norm_mean=epoch_log.grad_norm_mean, grad_norm_max=epoch_log.grad_norm_max, n_train=len(train), processes=epoch_log.processes)
+    if epoch_log.validation_losses:
+        metrics.update(validation_losses=epoch_log.validation_losses, best_epoch=epoch_log.best_epoch)
+    meta = classifier.metadata
+    meta.threshold, meta.target_recall, meta.training_data_sha256 = threshold, config.target_recall, data_hash(rows)
+    meta.validation_metrics, meta.train_config = metrics, asdict(config)
+    meta.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    state = PartialState()
+    if state.is_main_process:
+        save_atomically(classifier.save, out_dir)
+    state.wait_for_everyone()
     return classifier
