@@ -148,12 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
     from .calibrate import add_calibrate_parser
     from .egregious import add_egregious_parser
     from .evaluate import add_evaluate_parser
+    from .experiment import add_experiment_parser
     from .ingest import add_ingest_parser
+    from .search import add_search_parser
 
     add_ingest_parser(sub)
     add_evaluate_parser(sub)
     add_egregious_parser(sub)
     add_calibrate_parser(sub)
+    add_search_parser(sub)
+    add_experiment_parser(sub)
     return parser
 
 
