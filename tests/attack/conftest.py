@@ -47,7 +47,8 @@ def planted_classifier_dir(tiny_encoder_dir, tmp_path_factory) -> Path:
         from unscathed.models.classifier import encode_pairs
 
         inputs = encode_pairs(classifier.tokenizer, snippets, 64)
-        loss = torch.nn.functional.cross_entropy(model(**inputs).logits, torch.tensor([y for _, y in batch]))
+        # Label smoothing keeps the logits moderate: a saturated model has no useful gradient for HotFlip.
+        loss = torch.nn.functional.cross_entropy(model(**inputs).logits, torch.tensor([y for _, y in batch]), label_smoothing=0.2)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

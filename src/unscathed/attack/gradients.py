@@ -48,33 +48,15 @@ def encode_with_offsets(classifier: HFClassifier, snippet: Snippet) -> EncodedSn
     return EncodedSnippet(inputs, tuple(positions), tuple(offsets))
 
 
-def log_odds_gradients(classifier: HFClassifier, encoded: EncodedSnippet) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """(input embeddings, their gradient, log-odds of injury) for one encoded snippet; tensors (seq, hidden).
-
-    The gradient is of the log-odds log(p / (1 - p)), not of p itself: it points the same way (p is monotone
-    in the log-odds) but does not vanish when a confident classifier saturates p near 0 or 1, where float32
-    softmax gradients underflow and every token would look equally unimportant.
-    """
-    model = classifier.model
-    embeddings = model.get_input_embeddings()(encoded.inputs["input_ids"]).detach().requires_grad_(True)
-    rest = {k: v for k, v in encoded.inputs.items() if k != "input_ids"}
-    with torch.enable_grad():
-        logits = model(inputs_embeds=embeddings, **rest).logits.float()[0]
-        log_p = torch.log_softmax(logits, dim=-1)
-        log_odds = log_p[INJURY_LABEL] - log_p[1 - INJURY_LABEL]
-        (gradient,) = torch.autograd.grad(log_odds, embeddings)
-    return embeddings[0].detach(), gradient[0], float(log_odds.detach())
-
-
-def integrated_gradients(classifier: HFClassifier, encoded: EncodedSnippet, steps: int = 16) -> tuple[torch.Tensor, float]:
-    """Attribution of the injury log-odds to each input position, shape (seq,), and the log-odds itself.
+def path_gradients(classifier: HFClassifier, encoded: EncodedSnippet, steps: int = 16) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """(input embeddings, gradient of the injury log-odds averaged along a path, log-odds); tensors (seq, hidden).
 
     Completion-token embeddings are scaled from 0 to 1 (prompt and special tokens kept as they are) and the
-    gradient x embedding is averaged along that path (integrated gradients, midpoint rule). With one step at
-    scale 1 this would be plain gradient x embedding, but a confident classifier saturates there: its gradient
-    at the input is nearly zero and points anywhere, so a token that decides the score can look unimportant.
-    Averaging along the path does not have that failure, and the attributions add up to about the log-odds
-    difference between the snippet and the snippet with its completion embeddings zeroed.
+    gradient is averaged over ``steps`` points of that path (the midpoint rule of integrated gradients).
+    The gradient is of the log-odds log(p / (1 - p)) rather than p: it points the same way but does not
+    vanish as p nears 0 or 1. And it is averaged because a confident classifier saturates at its input:
+    there the gradient is nearly zero and points anywhere, so a token that decides the score looks
+    unimportant and first-order flip estimates are noise. Along the path the saturated stretch is only a part.
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
@@ -87,9 +69,19 @@ def integrated_gradients(classifier: HFClassifier, encoded: EncodedSnippet, step
     rest = {k: v.expand(steps, -1) for k, v in encoded.inputs.items() if k != "input_ids"}
     with torch.enable_grad():
         log_p = torch.log_softmax(model(inputs_embeds=path, **rest).logits.float(), dim=-1)
-        log_odds = log_p[:, INJURY_LABEL] - log_p[:, 1 - INJURY_LABEL]
-        (gradient,) = torch.autograd.grad(log_odds.sum(), path)
-    attribution = (gradient.mean(0) * embeddings * mask).sum(-1)
+        (gradient,) = torch.autograd.grad((log_p[:, INJURY_LABEL] - log_p[:, 1 - INJURY_LABEL]).sum(), path)
     with torch.inference_mode():
         full = torch.log_softmax(model(**encoded.inputs).logits.float()[0], dim=-1)
-    return attribution.detach(), float(full[INJURY_LABEL] - full[1 - INJURY_LABEL])
+    return embeddings, gradient.mean(0).detach(), float(full[INJURY_LABEL] - full[1 - INJURY_LABEL])
+
+
+def integrated_gradients(classifier: HFClassifier, encoded: EncodedSnippet, steps: int = 16) -> tuple[torch.Tensor, float]:
+    """Attribution of the injury log-odds to each input position, shape (seq,) (zero outside the
+    completion), and the log-odds itself: path-averaged gradient x embedding. The attributions add up to
+    about the log-odds difference between the snippet and the snippet with its completion embeddings zeroed.
+    """
+    embeddings, gradient, log_odds = path_gradients(classifier, encoded, steps)
+    attribution = torch.zeros(embeddings.shape[0], device=embeddings.device)
+    positions = list(encoded.positions)
+    attribution[positions] = (gradient[positions] * embeddings[positions]).sum(-1)
+    return attribution, log_odds

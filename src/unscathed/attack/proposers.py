@@ -19,7 +19,7 @@ import torch
 
 from ..models.classifier import HFClassifier
 from ..snippet import Snippet
-from .gradients import encode_with_offsets, log_odds_gradients
+from .gradients import encode_with_offsets, path_gradients
 
 
 class Proposer(Protocol):
@@ -60,32 +60,40 @@ def _keep_words(tokens: list[str], original: str, k: int) -> list[str]:
 
 class GradientProposer:
     """HotFlip's ranking: replacing token embedding e_t by e_v changes the log-odds by about (e_v - e_t)·g,
-    where g is the gradient at the span's tokens (averaged when the span covers several word pieces)."""
+    where g is the gradient at the span's tokens (averaged when the span covers several word pieces).
 
-    def __init__(self, classifier: HFClassifier) -> None:
-        self.classifier = classifier
+    g is averaged along the path from a zeroed completion (``path_gradients``), not taken at the input only
+    as in HotFlip: on a confident classifier the gradient at the input is saturated noise.
+    """
+
+    def __init__(self, classifier: HFClassifier, steps: int = 8) -> None:
+        self.classifier, self.steps = classifier, steps
         vocab = classifier.tokenizer.convert_ids_to_tokens(list(range(len(classifier.tokenizer))))
         special = set(classifier.tokenizer.all_special_ids)
         # Word-initial pieces only: a '##' continuation cannot stand as a word on its own.
         self.word_ids = torch.tensor([i for i, t in enumerate(vocab) if i not in special and not t.startswith("##")])
 
-    def estimated_changes(self, snippet: Snippet, start: int, end: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(vocabulary ids, first-order change in log-odds if the span became that token), lowest first."""
-        check_span(snippet.completion, start, end)
+    def estimated_changes_many(self, snippet: Snippet, spans: list[tuple[int, int]]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """For each span: (vocabulary ids, first-order change in log-odds if the span became that token),
+        lowest change first. One gradient serves every span."""
+        for start, end in spans:
+            check_span(snippet.completion, start, end)
         encoded = encode_with_offsets(self.classifier, snippet)
-        embeddings, gradient, _ = log_odds_gradients(self.classifier, encoded)
-        inside = [p for p, (s, e) in zip(encoded.positions, encoded.offsets) if s < end and e > start]
-        if not inside:
-            raise ValueError(f"span [{start}, {end}) holds no token the classifier sees (cut by its max_length?)")
-        g = gradient[inside].mean(0)
-        current = (embeddings[inside] * gradient[inside]).sum(-1).mean()
-        table = self.classifier.model.get_input_embeddings().weight.detach()
-        change = table[self.word_ids.to(table.device)] @ g - current
-        order = torch.argsort(change)
-        return self.word_ids[order.cpu()], change[order].cpu()
+        embeddings, gradient, _ = path_gradients(self.classifier, encoded, self.steps)
+        table = self.classifier.model.get_input_embeddings().weight.detach()[self.word_ids.to(gradient.device)]
+        out = []
+        for start, end in spans:
+            inside = [p for p, (s, e) in zip(encoded.positions, encoded.offsets) if s < end and e > start]
+            if not inside:
+                raise ValueError(f"span [{start}, {end}) holds no token the classifier sees (cut by its max_length?)")
+            g = gradient[inside].mean(0)
+            change = table @ g - (embeddings[inside] * gradient[inside]).sum(-1).mean()
+            order = torch.argsort(change)
+            out.append((self.word_ids[order.cpu()], change[order].cpu()))
+        return out
 
     def propose(self, snippet: Snippet, start: int, end: int, k: int) -> list[str]:
-        ids, _ = self.estimated_changes(snippet, start, end)
+        [(ids, _)] = self.estimated_changes_many(snippet, [(start, end)])
         # Decode a generous head of the ranking: many top tokens are punctuation or numbers, dropped below.
         tokens = self.classifier.tokenizer.convert_ids_to_tokens(ids[: 20 * k + 50].tolist())
         return _keep_words(tokens, snippet.completion[start:end], k)
