@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_calibrate_parser(sub)
     add_search_parser(sub)
     add_experiment_parser(sub)
+    from .web.serve import add_serve_parser
+
+    add_serve_parser(sub)
     return parser
 
 

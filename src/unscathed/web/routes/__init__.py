@@ -1,0 +1,1 @@
+"""One router per resource: accounts, instructions, label queue, comparisons, red team, admin."""

@@ -1,0 +1,84 @@
+"""Helpers and fixtures for the web tests: an app on a fresh SQLite store with tiny models, users, logged-in
+clients. The fixtures are imported by the test modules (a conftest.py here would shadow the root one, which
+other tests import as ``conftest``)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from unscathed.models.classifier import HFClassifier
+from unscathed.models.generator import HFGenerator
+from unscathed.store import open_store
+from unscathed.store.accounts import create_user
+from unscathed.web import ModelService, WebSettings, create_app
+from unscathed.web.security import hash_password
+
+PASSWORD = "correct horse battery"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_app(tmp_path: Path, models: ModelService, template_db: Path | None = None, **settings):
+    """An app on a fresh SQLite file (a copy of ``template_db``, already migrated, when given: faster)."""
+    db = tmp_path / "web.db"
+    if template_db is not None:
+        shutil.copy(template_db, db)
+    defaults = {"db_url": f"sqlite:///{db}", "login_base_delay_s": 0.5, "gold_rate": 0.0, "redteam_samples": 2}
+    return create_app(WebSettings(**{**defaults, **settings}), models)
+
+
+def add_user(app, username: str, role: str, password: str = PASSWORD) -> int:
+    with app.state.unscathed.store.session() as session:
+        return create_user(session, username, hash_password(password), role).id
+
+
+def login(app, username: str, password: str = PASSWORD) -> tuple[TestClient, str]:
+    """A client logged in as ``username`` and its session's CSRF token."""
+    client = TestClient(app)
+    form = client.get("/login")
+    token = CSRF_FIELD.search(form.text).group(1)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"])
+    return client, CSRF_FIELD.search(page.text).group(1)
+
+
+def queue(app, rows: list[dict]) -> list[int]:
+    return app.state.unscathed.store.queue_for_labeling(rows)
+
+
+# Fixtures
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tiny_generator_dir, tiny_encoder_dir) -> ModelService:
+    """A tiny generator and a tiny classifier whose threshold of 1.0 accepts every completion."""
+    return ModelService.ready(HFGenerator.from_pretrained(tiny_generator_dir), HFClassifier.load(tiny_encoder_dir, threshold=1.0))
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """One migrated SQLite file that each test's app copies."""
+    path = tmp_path_factory.mktemp("template") / "web.db"
+    open_store(f"sqlite:///{path}").engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, tiny_models, template_db):
+    return make_app(tmp_path, tiny_models, template_db)
+
+
+@pytest.fixture
+def user_client(app):
+    """Make a user of a role, log them in, and return (client, csrf token)."""
+
+    def make(username: str, role: str):
+        add_user(app, username, role)
+        return login(app, username)
+
+    return make
