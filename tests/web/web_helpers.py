@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from unscathed.config import SamplingSettings
 from unscathed.models.classifier import HFClassifier
 from unscathed.models.generator import HFGenerator
 from unscathed.store import open_store
@@ -57,7 +58,9 @@ def queue(app, rows: list[dict]) -> list[int]:
 @pytest.fixture(scope="session")
 def tiny_models(tiny_generator_dir, tiny_encoder_dir) -> ModelService:
     """A tiny generator and a tiny classifier whose threshold of 1.0 accepts every completion."""
-    return ModelService.ready(HFGenerator.from_pretrained(tiny_generator_dir), HFClassifier.load(tiny_encoder_dir, threshold=1.0))
+    models = ModelService.ready(HFGenerator.from_pretrained(tiny_generator_dir), HFClassifier.load(tiny_encoder_dir, threshold=1.0))
+    models.settings = SamplingSettings(max_new_tokens=8)  # random weights never end a sentence: keep draws short
+    return models
 
 
 @pytest.fixture(scope="session")
