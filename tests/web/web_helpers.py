@@ -4,10 +4,18 @@ other tests import as ``conftest``)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -85,3 +93,67 @@ def user_client(app):
         return login(app, username)
 
     return make
+
+
+class ServerProcess:
+    """``unscathed serve`` as a real process on a free loopback port."""
+
+    def __init__(self, db_url: str, *extra: str) -> None:
+        self.db_url = db_url
+        self.extra = extra
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout_s: float = 60.0) -> "ServerProcess":
+        unscathed = Path(sys.executable).with_name("unscathed")
+        self.log = tempfile.TemporaryFile()  # not a pipe: a full pipe would stall the server
+        self.process = subprocess.Popen([str(unscathed), "serve", "--db", self.db_url, "--port", str(self.port), *self.extra], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited: {self.output()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/login", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the server did not answer within {timeout_s} s")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flushing: what a crash looks like."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_url_or_skip() -> str:
+    """``$UNSCATHED_TEST_PG_URL`` with an empty schema, or skip saying how to run these tests."""
+    url = os.environ.get("UNSCATHED_TEST_PG_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need $UNSCATHED_TEST_PG_URL, e.g. postgresql+psycopg://unscathed:unscathed@127.0.0.1:5432/unscathed_test (.ci/run starts one)")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
