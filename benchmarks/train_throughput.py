@@ -56,6 +56,9 @@ def hf_trainer(rows, config: TrainConfig) -> float:
 
 
 def main() -> None:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the "newly initialised head" load report, once per model, is expected here
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=512)
     parser.add_argument("--repeats", type=int, default=2, help="alternate the two sides this many times; report the best of each")
