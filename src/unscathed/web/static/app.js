@@ -49,7 +49,7 @@ function el(tag, text, attrs = {}) {
 function redTeam() {
   const $ = (id) => document.getElementById(id);
   const status = (text) => { $("rt-status").textContent = text; };
-  let attempt = null, threshold = null, scoredText = null;
+  let attempt = null, threshold = null;
 
   $("rt-start").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -67,7 +67,9 @@ function redTeam() {
           el("td", k === data.returned ? "returned" : (c.accepted ? "accepted" : "rejected")));
         const edit = el("button", "Edit", { type: "button", class: "rt-edit" });
         edit.addEventListener("click", () => { $("rt-completion").value = c.completion; rescore(); });
-        row.append(el("td")).lastChild.append(edit);
+        const cell = el("td");
+        cell.append(edit);
+        row.append(cell);
         body.append(row);
       });
       $("rt-work").hidden = false;
@@ -81,7 +83,6 @@ function redTeam() {
     try {
       const data = await postJSON("/api/redteam/score", { prompt: $("rt-prompt").value, completion });
       if ($("rt-completion").value !== completion) return;  // a newer edit is on its way
-      scoredText = completion;
       $("rt-score").textContent = data.p_injury.toFixed(4);
       $("rt-verdict").textContent = data.accepted ? "accepted by the filter" : "rejected by the filter";
       showTokens(completion, data.tokens || []);
