@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
 
     from .calibrate import add_calibrate_parser
+    from .distill import add_distill_parser
     from .egregious import add_egregious_parser
     from .evaluate import add_evaluate_parser
     from .experiment import add_experiment_parser
@@ -156,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_parser(sub)
     add_egregious_parser(sub)
     add_calibrate_parser(sub)
+    add_distill_parser(sub)
     add_search_parser(sub)
     add_experiment_parser(sub)
     from .web.serve import add_serve_parser
