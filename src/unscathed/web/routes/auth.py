@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from ...store import accounts
@@ -83,6 +84,8 @@ def guide(request: Request, state: State, who: AnyUser):
     """The labeling guide, rendered from Markdown with raw HTML disabled."""
     from markdown_it import MarkdownIt
 
-    with open(state.settings.guide_path, encoding="utf-8") as f:
-        html = MarkdownIt("commonmark", {"html": False}).enable("table").render(f.read())
+    path = Path(state.settings.guide_path)
+    if not path.is_file():
+        raise HTTPException(500, f"the labeling guide is not at {path}; run the server from a checkout of the repository")
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(path.read_text(encoding="utf-8"))
     return page(state, request, "guide.html", who, guide_html=html)
