@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(train, TrainConfig)
     train.set_defaults(func=cmd_train)
 
+    from .attack.commands import add_attack_parser
     from .calibrate import add_calibrate_parser
     from .distill import add_distill_parser
     from .egregious import add_egregious_parser
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_parser(sub)
     add_egregious_parser(sub)
     add_calibrate_parser(sub)
+    add_attack_parser(sub)
     add_distill_parser(sub)
     add_search_parser(sub)
     add_experiment_parser(sub)

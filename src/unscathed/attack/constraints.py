@@ -57,8 +57,12 @@ class ProtectedWords:
         return allowed
 
 
-def completion_logprobs(generator, prompt: str, completions: Sequence[str], max_prompt_tokens: int = 256, batch: int = 8) -> list[float]:
-    """Mean log-probability per token of each completion given ``prompt`` under an ``HFGenerator``."""
+def completion_logprobs(generator, prompt: str, completions: Sequence[str], max_prompt_tokens: int = 48, batch: int = 8) -> list[float]:
+    """Mean log-probability per token of each completion given ``prompt`` under an ``HFGenerator``.
+
+    Only the prompt's last ``max_prompt_tokens`` are read: fluency is local, and the bound is checked for
+    every proposed edit, so its cost matters.
+    """
     tokenizer, model = generator.tokenizer, generator.model
     # An empty prompt still needs one token to predict the first completion token from.
     prompt_ids = tokenizer(prompt)["input_ids"][-max_prompt_tokens:] or [tokenizer.bos_token_id or tokenizer.eos_token_id]
@@ -77,11 +81,14 @@ def _mean_logprobs(model, pad: int, prompt_ids: list[int], rows: list[list[int]]
     for i, row in enumerate(rows):  # padded on the right, so positions need no adjusting
         ids[i, : len(prompt_ids) + len(row)] = torch.tensor(prompt_ids + row)
         mask[i, : len(prompt_ids) + len(row)] = 1
-    logp = torch.log_softmax(model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).logits.float(), dim=-1).cpu()
+    hidden = model.base_model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).last_hidden_state
+    head = model.get_output_embeddings()
     out = []
     for i, row in enumerate(rows):
-        positions = torch.arange(len(prompt_ids) - 1, len(prompt_ids) + len(row) - 1)
-        out.append(float(logp[i, positions, torch.tensor(row)].mean()) if row else float("-inf"))
+        # Project only the completion positions onto the vocabulary: the full logits would be the cost.
+        positions = torch.arange(len(prompt_ids) - 1, len(prompt_ids) + len(row) - 1, device=hidden.device)
+        logp = torch.log_softmax(head(hidden[i, positions]).float(), dim=-1)
+        out.append(float(logp[torch.arange(len(row)), torch.tensor(row, device=logp.device)].mean()) if row else float("-inf"))
     return out
 
 
