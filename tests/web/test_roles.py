@@ -1,6 +1,7 @@
 """Roles on every route, CSRF on every mutation, a labeler's work is theirs alone."""
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from web_helpers import queue
@@ -68,3 +69,29 @@ def test_another_sessions_csrf_token_does_not_work(app, user_client):
     _, bob_token = user_client("bob", "labeler")
     assignment = ann.get("/api/label/next").json()["assignment_id"]
     assert ann.post(f"/api/label/{assignment}", json={"answer": "1"}, headers={"X-CSRF-Token": bob_token}).status_code == 403
+
+
+def _api_routes(routes):
+    """Every endpoint, also inside included routers (FastAPI keeps those as nested route objects)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif getattr(route, "original_router", None) is not None:
+            yield from _api_routes(route.original_router.routes)
+
+
+def test_no_route_answers_without_a_login(app):
+    """Every route the app has, not only the ones listed above: a new route without a role check fails here."""
+    client = TestClient(app)
+    open_routes = {"/login"}
+    checked = 0
+    for route in _api_routes(app.routes):
+        if route.path in open_routes or route.path.startswith("/v1/"):
+            continue  # /v1 is the completions API, guarded by its own API key
+        path = route.path.replace("{assignment_id}", "1").replace("{judgment_id}", "1").replace("{attempt_id}", "1").replace("{user_id}", "1")
+        for method in route.methods:
+            response = client.request(method, path, follow_redirects=False)
+            assert response.status_code in (303, 401), (method, path, response.status_code)
+            assert response.status_code == 401 or response.headers["location"] == "/login"
+            checked += 1
+    assert checked >= 15
