@@ -9,13 +9,17 @@ from .config import DistillConfig
 
 
 def cmd_distill(args: argparse.Namespace) -> int:
-    from ..cli import _config_from
+    from dataclasses import fields
+
     from ..models.defaults import default_generator_dir
     from ..options import load_classifier
     from .prompts import load_prompts
-    from .trainer import distill
+    from .trainer import distill, saved_config
 
-    config = _config_from(args, DistillConfig)
+    # Resuming takes the run's own settings; options given now override them (the trainer checks which may).
+    given = saved_config(args.out) if args.resume else {}
+    given.update({f.name: getattr(args, f.name) for f in fields(DistillConfig) if getattr(args, f.name) is not None})
+    config = DistillConfig.from_dict(given)
     prompts = load_prompts(args.prompts, split=None) if args.prompts else None
     classifier = load_classifier(args.model)
     generator = args.generator or default_generator_dir()

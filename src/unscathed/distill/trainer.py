@@ -85,6 +85,19 @@ def _trainable_parameters(model, top_layers: int | None) -> list[torch.nn.Parame
     return [p for p in model.parameters() if p.requires_grad]
 
 
+def latest_checkpoint(out: Path) -> Path:
+    """The newest complete checkpoint directory in ``out``."""
+    found = sorted((out / CHECKPOINTS).glob("step-*[0-9]")) if out.exists() else []
+    if not found:
+        raise ValueError(f"nothing to resume: {out} has no {CHECKPOINTS}/step-N directory")
+    return found[-1]
+
+
+def saved_config(out: str | Path) -> dict[str, Any]:
+    """The settings of the run in ``out``, from its newest checkpoint."""
+    return json.loads((latest_checkpoint(Path(out)) / "state.json").read_text())["config"]
+
+
 def _prepare_out(out: Path, config: DistillConfig, resume: bool) -> tuple[int, Path | None]:
     """(step to continue after, checkpoint directory or None) after checking ``out`` suits the request."""
     if not resume:
@@ -92,10 +105,7 @@ def _prepare_out(out: Path, config: DistillConfig, resume: bool) -> tuple[int, P
             raise ValueError(f"{out} is not empty; pass --resume to continue the run in it, or choose another --out")
         out.mkdir(parents=True, exist_ok=True)
         return 0, None
-    found = sorted((out / CHECKPOINTS).glob("step-*[0-9]")) if out.exists() else []
-    if not found:
-        raise ValueError(f"nothing to resume: {out} has no {CHECKPOINTS}/step-N directory")
-    checkpoint = found[-1]
+    checkpoint = latest_checkpoint(out)
     saved = json.loads((checkpoint / "state.json").read_text())
     differ = sorted(k for k, v in asdict(config).items() if saved["config"].get(k) != v and k not in RESUMABLE_CHANGES)
     if differ:
