@@ -85,6 +85,10 @@ def test_an_oversized_upload_is_refused_and_nothing_is_imported(tmp_path, tiny_m
     response = _upload(client, token, "big.jsonl", line * 30)
     assert response.status_code == 413 and "1,000-byte limit" in response.text and "nothing was imported" in response.text
     assert _count(app) == 0
+    # Far over the limit: refused from its Content-Length, before the form is even parsed.
+    huge = _upload(client, token, "huge.jsonl", line * 2000)
+    assert huge.status_code == 413 and "nothing was imported" in huge.text
+    assert _count(app) == 0
     assert _upload(client, token, "small.jsonl", line * 5).status_code == 200
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import ConflictError, now, owned
+from .accounts import ConflictError, NotFound, now, owned
 from .schema import ComparisonJudgmentRecord, ComparisonRecord
 
 PREFERENCES = {"filtered": 1.0, "unfiltered": 0.0, "tie": 0.5}
@@ -58,12 +58,12 @@ def next_judgment(session: Session, user_id: int, rng: random.Random) -> Compari
 def comparison(session: Session, comparison_id: int) -> ComparisonRecord:
     record = session.get(ComparisonRecord, comparison_id)
     if record is None:
-        raise KeyError(f"no comparison with id {comparison_id}")
+        raise NotFound(f"no comparison with id {comparison_id}")
     return record
 
 
 def comparison_judgment(session: Session, judgment_id: int, user_id: int) -> ComparisonJudgmentRecord:
-    """A judgment of ``user_id``; ``KeyError`` if absent, ``PermissionError`` if it is someone else's."""
+    """A judgment of ``user_id``; ``NotFound`` if absent, ``NotYours`` if it is someone else's."""
     return owned(session, ComparisonJudgmentRecord, judgment_id, user_id, "comparison")
 
 

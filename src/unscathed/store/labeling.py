@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import ConflictError, now, owned, utc
+from .accounts import ConflictError, NotFound, now, owned, utc
 from .schema import GoldAnswerRecord, LabelAssignmentRecord, LabelRecord, QueueItemRecord, SnippetRecord, UserRecord
 
 
@@ -101,7 +101,7 @@ def _assign(session: Session, user_id: int, snippet_id: int, gold: bool) -> Labe
 def snippet(session: Session, snippet_id: int) -> SnippetRecord:
     record = session.get(SnippetRecord, snippet_id)
     if record is None:
-        raise KeyError(f"no snippet with id {snippet_id}")
+        raise NotFound(f"no snippet with id {snippet_id}")
     return record
 
 
@@ -150,6 +150,6 @@ def import_snippets(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def utc_issued(assignment: LabelAssignmentRecord) -> float:
+def seconds_since_issued(assignment: LabelAssignmentRecord) -> float:
     """Seconds since the assignment was handed out."""
     return (now() - utc(assignment.issued_at)).total_seconds()

@@ -23,7 +23,7 @@ def start_attempt(session: Session, user_id: int, prompt: str, classifier_versio
 
 
 def attempt_of(session: Session, attempt_id: int, user_id: int) -> RedTeamAttemptRecord:
-    """The attempt, if it belongs to ``user_id``; ``KeyError`` if absent, ``PermissionError`` if someone else's."""
+    """The attempt, if it belongs to ``user_id``; ``NotFound`` if absent, ``NotYours`` if someone else's."""
     return owned(session, RedTeamAttemptRecord, attempt_id, user_id, "red-team attempt")
 
 

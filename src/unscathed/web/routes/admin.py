@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -55,7 +55,14 @@ def import_page(request: Request, state: State, who: Admin):
     return page(state, request, "import.html", who, max_bytes=state.settings.max_upload_bytes)
 
 
-@router.post("/import")
+def refuse_big_uploads(request: Request, state: State) -> None:
+    """Before the form is parsed (and spooled to disk): refuse a body announced as far over the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > state.settings.max_upload_bytes + 64_000:  # room for the form's other parts
+        raise HTTPException(413, f"the upload is larger than the {state.settings.max_upload_bytes:,}-byte limit; nothing was imported")
+
+
+@router.post("/import", dependencies=[Depends(refuse_big_uploads)])
 async def import_file(request: Request, state: State, who: AdminPost, file: UploadFile):
     """All or nothing: the whole file is validated before one transaction inserts it."""
     limit = state.settings.max_upload_bytes

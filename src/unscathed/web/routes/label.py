@@ -20,7 +20,7 @@ router = APIRouter()
 
 def _seconds_spent(assignment: LabelAssignmentRecord, reported: float | None) -> float:
     """The time the page reports (it pauses while the tab is hidden), but never more than the server saw pass."""
-    elapsed = labeling.utc_issued(assignment)
+    elapsed = labeling.seconds_since_issued(assignment)
     if reported is None or not 0 <= reported <= elapsed + 1:
         return elapsed
     return reported
