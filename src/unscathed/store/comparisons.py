@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import ConflictError, NotFound, now, owned
+from .accounts import ConflictError, add_once, found, now, owned
+from .labeling import take_slot
 from .schema import ComparisonJudgmentRecord, ComparisonRecord
 
 PREFERENCES = {"filtered": 1.0, "unfiltered": 0.0, "tie": 0.5}
@@ -41,25 +41,15 @@ def next_judgment(session: Session, user_id: int, rng: random.Random) -> Compari
         return current
     seen = exists().where(ComparisonJudgmentRecord.comparison_id == ComparisonRecord.id, ComparisonJudgmentRecord.user_id == user_id)
     for comparison_id in session.scalars(select(ComparisonRecord.id).where(ComparisonRecord.remaining > 0, ~seen).order_by(ComparisonRecord.id).limit(8)):
-        taken = session.execute(update(ComparisonRecord).where(ComparisonRecord.id == comparison_id, ComparisonRecord.remaining > 0).values(remaining=ComparisonRecord.remaining - 1))
-        if taken.rowcount == 1:
+        if take_slot(session, ComparisonRecord, ComparisonRecord.id, comparison_id):
             judgment = ComparisonJudgmentRecord(comparison_id=comparison_id, user_id=user_id, filtered_first=rng.random() < 0.5)
-            session.add(judgment)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return open_judgment(session, user_id)
-            return judgment
+            return add_once(session, judgment, lambda: open_judgment(session, user_id))
     session.commit()
     return None
 
 
 def comparison(session: Session, comparison_id: int) -> ComparisonRecord:
-    record = session.get(ComparisonRecord, comparison_id)
-    if record is None:
-        raise NotFound(f"no comparison with id {comparison_id}")
-    return record
+    return found(session, ComparisonRecord, comparison_id, "comparison")
 
 
 def comparison_judgment(session: Session, judgment_id: int, user_id: int) -> ComparisonJudgmentRecord:

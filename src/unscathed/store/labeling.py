@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import ConflictError, NotFound, now, owned, utc
+from .accounts import ConflictError, add_once, found, now, owned, utc
 from .schema import GoldAnswerRecord, LabelAssignmentRecord, LabelRecord, QueueItemRecord, SnippetRecord, UserRecord
 
 
@@ -79,30 +79,25 @@ def next_assignment(session: Session, user_id: int, policy: QueuePolicy, rng: ra
         if gold_id is not None:
             return _assign(session, user_id, gold_id, gold=True)
     for snippet_id in candidates:
-        # Conditional decrement: of two labelers racing for the last slot, exactly one gets it.
-        taken = session.execute(update(QueueItemRecord).where(QueueItemRecord.snippet_id == snippet_id, QueueItemRecord.remaining > 0).values(remaining=QueueItemRecord.remaining - 1))
-        if taken.rowcount == 1:
+        if take_slot(session, QueueItemRecord, QueueItemRecord.snippet_id, snippet_id):
             return _assign(session, user_id, snippet_id, gold=False)
     session.commit()
     return None
 
 
 def _assign(session: Session, user_id: int, snippet_id: int, gold: bool) -> LabelAssignmentRecord | None:
-    assignment = LabelAssignmentRecord(snippet_id=snippet_id, user_id=user_id, gold=gold, expired=False)
-    session.add(assignment)
-    try:
-        session.commit()
-    except IntegrityError:  # the same labeler asked twice at once: keep the assignment the other request made
-        session.rollback()
-        return open_assignment(session, user_id)
-    return assignment
+    # The same labeler asking twice at once gets the assignment the other request made.
+    return add_once(session, LabelAssignmentRecord(snippet_id=snippet_id, user_id=user_id, gold=gold, expired=False), lambda: open_assignment(session, user_id))
+
+
+def take_slot(session: Session, record_type: type, key_column, key: int) -> bool:
+    """Take one of the ``remaining`` slots of a row; of two requests racing for the last one, exactly one wins."""
+    taken = session.execute(update(record_type).where(key_column == key, record_type.remaining > 0).values(remaining=record_type.remaining - 1))
+    return taken.rowcount == 1
 
 
 def snippet(session: Session, snippet_id: int) -> SnippetRecord:
-    record = session.get(SnippetRecord, snippet_id)
-    if record is None:
-        raise NotFound(f"no snippet with id {snippet_id}")
-    return record
+    return found(session, SnippetRecord, snippet_id, "snippet")
 
 
 def answer_assignment(session: Session, assignment_id: int, user: UserRecord, answer: int | None, note: str | None, seconds_spent: float | None) -> LabelAssignmentRecord:
