@@ -1,5 +1,7 @@
 """The label queue: escaping, answers recorded with time spent, idempotence, double labels, gold, training feed."""
 
+import time
+
 from unscathed.labeled_data import load_labeled
 from unscathed.store.schema import LabelAssignmentRecord
 
@@ -106,3 +108,20 @@ def test_gold_snippets_are_mixed_in_and_their_answers_stay_out_of_training(tmp_p
     assert [(r["prompt"], r["label"]) for r in app.state.unscathed.store.labeled_snippets()] == [("gp", 1)]
     dashboard = admin.get("/admin").text
     assert "<td>ann</td><td>1</td><td>0</td><td>0.00</td>" in dashboard
+
+
+def test_an_abandoned_snippet_goes_back_to_the_queue(tmp_path, tiny_models, template_db):
+    app = make_app(tmp_path, tiny_models, template_db, assignment_minutes=0.001)  # 60 ms
+    queue(app, [{"prompt": "p", "completion": "c"}])
+    add_user(app, "ann", "labeler")
+    add_user(app, "bob", "labeler")
+    ann, ann_token = login(app, "ann")
+    bob, bob_token = login(app, "bob")
+    abandoned = ann.get("/api/label/next").json()["assignment_id"]
+    time.sleep(0.1)
+    taken_over = bob.get("/api/label/next").json()["assignment_id"]
+    assert taken_over != abandoned
+    _post(bob, bob_token, taken_over, "1")
+    # A late answer to the expired assignment is still the labeler's work and is kept.
+    assert _post(ann, ann_token, abandoned, "1").status_code == 200
+    assert ann.get("/api/label/next").status_code == 204
