@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from fastapi.testclient import TestClient
+from web_helpers import app, template_db, tiny_models  # noqa: F401 (fixtures of the web app)
 
 from unscathed.store import open_store
 
@@ -34,11 +36,13 @@ def _wait_until_up(process: subprocess.Popen, url: str, timeout: float = 120.0) 
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with code {process.returncode}: {process.stdout.read()[-3000:]}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
+            reply = httpx.get(url, timeout=2)
         except httpx.TransportError:
-            pass
-        time.sleep(0.3)
+            time.sleep(0.3)
+            continue
+        if reply.status_code != 200:
+            raise RuntimeError(f"the server answered {url} with {reply.status_code}: {reply.text[:500]}")
+        return
     raise TimeoutError(f"the server did not answer {url} within {timeout} s")
 
 
@@ -151,3 +155,11 @@ def test_unknown_model_is_404_and_a_malformed_body_is_400(server):
     assert missing.value.code == "model_not_found"
     reply = httpx.post(f"{server['base']}/open/v1/completions", content=b"{not json", headers={"Content-Type": "application/json"})
     assert reply.status_code == 400 and "not valid JSON" in reply.json()["error"]["message"]
+
+
+def test_the_web_app_mounts_the_api_on_its_models_and_store(app):
+    client = TestClient(app)
+    assert client.get("/v1/models").json()["data"][0]["id"] == MODEL
+    reply = client.post("/v1/completions", json={"model": MODEL, "prompt": "The door opened and", "n": 2})
+    assert reply.status_code == 200 and [c["index"] for c in reply.json()["choices"]] == [0, 1]
+    assert [r.prompt for r in app.state.unscathed.store.requests()] == ["The door opened and"] * 2

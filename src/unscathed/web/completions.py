@@ -11,11 +11,12 @@ default); clients that join prompt and completion add the space themselves.
 from __future__ import annotations
 
 import hmac
-import threading
+import os
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import torch
 from fastapi import APIRouter, Request
@@ -29,6 +30,7 @@ from ..generate import filtered_generate
 from ..models.classifier import Classifier
 from ..models.generator import Generator
 from ..store import Store
+from .models import ModelService
 from .openai_errors import ApiError, error_response, validation_error
 from .stop import StopAtGenerator
 
@@ -97,17 +99,31 @@ _UNSUPPORTED: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+class ModelSource(Protocol):
+    """Where the service finds its models: the web app's ``ModelService`` (loaded on first use) or ready ones.
+
+    ``lock`` serialises every use of the models: the API shares it with the red-team pages.
+    """
+
+    lock: AbstractContextManager
+
+    @property
+    def generator(self) -> Generator: ...
+
+    @property
+    def classifier(self) -> Classifier: ...
+
+
 class CompletionsService:
-    """The filtered generator behind the API: a generator, a classifier and a policy, with an optional store.
+    """The filtered generator behind the API: models, a policy, and an optional store that records each call.
 
     ``complete`` is blocking and thread-safe: model work (and the seeding that makes ``seed`` reproducible)
-    runs under one lock, because the models are not safe to share between threads.
+    runs under ``models.lock``, because the models are not safe to share between threads.
     """
 
     def __init__(
         self,
-        generator: Generator,
-        classifier: Classifier,
+        models: ModelSource,
         policy: FilterPolicy = FilterPolicy(),
         store: Store | None = None,
         *,
@@ -117,8 +133,7 @@ class CompletionsService:
         limits: CompletionsLimits = CompletionsLimits(),
         count_tokens: Callable[[str], int] | None = None,
     ) -> None:
-        self.generator = generator
-        self.classifier = classifier
+        self.models = models
         self.policy = policy
         self.store = store
         self.settings = settings
@@ -127,7 +142,14 @@ class CompletionsService:
         self.limits = limits
         self.count_tokens = count_tokens  # usage is left out of responses when prompt tokens cannot be counted
         self.created = int(time.time())
-        self.lock = threading.Lock()
+
+    @classmethod
+    def for_app(cls, models: ModelService, store: Store) -> "CompletionsService":
+        """The service ``create_app`` mounts: the app's models, sampling settings and store, the default
+        policy, and the API key in ``$UNSCATHED_API_KEY`` (no key: open to whoever reaches the server)."""
+        # The app's generator is an HFGenerator; its tokenizer counts the tokens reported in ``usage``.
+        count = lambda text: len(models.generator.tokenizer(text)["input_ids"])  # noqa: E731
+        return cls(models, store=store, settings=models.settings, api_key=os.environ.get("UNSCATHED_API_KEY") or None, count_tokens=count)
 
     def check_key(self, authorization: str | None) -> None:
         """Refuse the request unless it carries ``Authorization: Bearer <api_key>`` (when a key is set)."""
@@ -137,19 +159,19 @@ class CompletionsService:
         if not hmac.compare_digest(given.encode(), self.api_key.encode()):
             raise ApiError(401, "Incorrect or missing API key: send it as 'Authorization: Bearer <key>'", code="invalid_api_key")
 
-    def models(self) -> dict[str, Any]:
+    def model_list(self) -> dict[str, Any]:
         return {"object": "list", "data": [{"id": self.model_id, "object": "model", "created": self.created, "owned_by": "unscathed"}]}
 
     def complete(self, request: CompletionRequest) -> dict[str, Any]:
         """Run the filter for every prompt ``n`` times and answer in the OpenAI completions format."""
         prompts, settings = self._validate(request)
-        generator = StopAtGenerator(self.generator, request.stops()) if request.stops() else self.generator
         repeated = [p for p in prompts for _ in range(request.n)]  # choice index = prompt index * n + k, as OpenAI
-        with self.lock:
+        with self.models.lock:
+            generator = StopAtGenerator(self.models.generator, request.stops()) if request.stops() else self.models.generator
             if request.seed is not None:
                 torch.manual_seed(request.seed)
             try:
-                results = filtered_generate(repeated, generator, self.classifier, self.policy, settings, self.store)
+                results = filtered_generate(repeated, generator, self.models.classifier, self.policy, settings, self.store)
             except FilterError as error:
                 raise ApiError(500, f"the classifier failed, so nothing is returned: {error}", type="server_error", code="filter_error") from error
         return self._response(prompts, results)
@@ -184,7 +206,7 @@ class CompletionsService:
         return prompts, replace(self.settings, **{k: v for k, v in overrides.items() if v is not None})
 
     def _threshold(self) -> float:
-        return self.policy.threshold if self.policy.threshold is not None else self.classifier.threshold
+        return self.policy.threshold if self.policy.threshold is not None else self.models.classifier.threshold
 
     def _response(self, prompts: list[str], results: list[FilterResult]) -> dict[str, Any]:
         choices = [_choice(k, result) for k, result in enumerate(results)]
@@ -194,7 +216,7 @@ class CompletionsService:
             "created": int(time.time()),
             "model": self.model_id,
             # Which classifier and threshold judged these completions: a changed filter changes the fingerprint.
-            "system_fingerprint": f"{self.classifier.version}@{self._threshold():.6g}",
+            "system_fingerprint": f"{self.models.classifier.version}@{self._threshold():.6g}",
             "choices": choices,
         }
         if self.count_tokens is not None:
@@ -221,7 +243,7 @@ def completions_router(service: CompletionsService) -> APIRouter:
             service.check_key(request.headers.get("authorization"))
         except ApiError as error:
             return error_response(error)
-        return JSONResponse(service.models())
+        return JSONResponse(service.model_list())
 
     @router.post("/v1/completions")
     async def create_completion(request: Request) -> JSONResponse:
