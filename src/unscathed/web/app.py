@@ -47,15 +47,12 @@ def sqlite_for_many_writers(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def open_web_store(url: str) -> tuple[Store, Engine]:
-    """The store, migrated, and an engine for the login check every request makes. On SQLite that reader is
-    a plain engine (WAL lets it read beside the writer), so the check does not queue for the write lock."""
+def open_web_store(url: str) -> Store:
     migrate(url)
     engine = make_engine(url)
-    if engine.dialect.name != "sqlite":
-        return Store(engine), engine
-    sqlite_for_many_writers(engine)
-    return Store(engine), make_engine(url)
+    if engine.dialect.name == "sqlite":
+        sqlite_for_many_writers(engine)
+    return Store(engine)
 
 
 def default_models(settings: WebSettings) -> ModelService:
@@ -72,8 +69,7 @@ def create_app(settings: WebSettings | None = None, models: ModelService | None 
     settings = settings or WebSettings()
     app = FastAPI(title="unscathed", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    store, reader = open_web_store(settings.db_url)
-    app.state.unscathed = AppState(settings=settings, store=store, reader=reader, models=models or default_models(settings), templates=templates)
+    app.state.unscathed = AppState(settings=settings, store=open_web_store(settings.db_url), models=models or default_models(settings), templates=templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, label, compare, redteam, admin):
         app.include_router(module.router)
