@@ -17,7 +17,6 @@ from ..store import Store
 from ..store.accounts import ConflictError, NotFound, NotYours
 from ..store.db import make_engine, migrate
 from .deps import AppState, NotLoggedIn
-from .completions import CompletionsService, completions_router
 from .models import ModelService
 from .routes import admin, auth, compare, label, redteam
 from .settings import WebSettings
@@ -47,12 +46,15 @@ def sqlite_for_many_writers(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def open_web_store(url: str) -> Store:
+def open_web_store(url: str) -> tuple[Store, Engine]:
+    """The store, migrated, and an engine for the login check every request makes. On SQLite that reader is
+    a plain engine (WAL lets it read beside the writer), so the check does not queue for the write lock."""
     migrate(url)
     engine = make_engine(url)
-    if engine.dialect.name == "sqlite":
-        sqlite_for_many_writers(engine)
-    return Store(engine)
+    if engine.dialect.name != "sqlite":
+        return Store(engine), engine
+    sqlite_for_many_writers(engine)
+    return Store(engine), make_engine(url)
 
 
 def default_models(settings: WebSettings) -> ModelService:
@@ -69,11 +71,11 @@ def create_app(settings: WebSettings | None = None, models: ModelService | None 
     settings = settings or WebSettings()
     app = FastAPI(title="unscathed", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    app.state.unscathed = AppState(settings=settings, store=open_web_store(settings.db_url), models=models or default_models(settings), templates=templates)
+    store, reader = open_web_store(settings.db_url)
+    app.state.unscathed = AppState(settings=settings, store=store, reader=reader, models=models or default_models(settings), templates=templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, label, compare, redteam, admin):
         app.include_router(module.router)
-    app.include_router(completions_router(CompletionsService.for_app(app.state.unscathed.models, app.state.unscathed.store)))
     _add_handlers(app)
     return app
 

@@ -10,6 +10,7 @@ from typing import Annotated, Callable, Iterator
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..store import Store
@@ -29,6 +30,7 @@ class AppState:
 
     settings: WebSettings
     store: Store
+    reader: Engine  # for the login check of every request; see ``open_web_store``
     models: ModelService
     templates: Jinja2Templates
     rng: random.Random = field(default_factory=random.Random)
@@ -77,10 +79,10 @@ def db_session(state: State) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
-def current_user(request: Request, db: DB) -> CurrentUser:
+def current_user(request: Request, state: State) -> CurrentUser:
     token = request.cookies.get(SESSION_COOKIE)
-    found = session_user(db, token_id(token)) if token else None
-    db.commit()  # end the read: on SQLite an open transaction holds the write lock
+    with Session(state.reader) as session:
+        found = session_user(session, token_id(token)) if token else None
     if found is None:
         raise NotLoggedIn()
     return CurrentUser(*found)
