@@ -27,7 +27,7 @@ from distill_side_by_side import add_common_options, compare_and_report, say, tr
 import torch  # noqa: E402
 
 # Full size: about 2 minutes of RL and 3 of SFT on an H100 (estimated), then about a minute of evaluation.
-FULL = {"steps": 60, "prompts_per_step": 16, "group_size": 8, "learning_rate": 2e-5, "micro_batch_size": 64, "checkpoint_every": 60}
+FULL = {"steps": 60, "prompts_per_step": 16, "group_size": 8, "learning_rate": 3e-5, "micro_batch_size": 64, "checkpoint_every": 60}
 TINY = {"steps": 2, "prompts_per_step": 2, "group_size": 2, "learning_rate": 2e-5, "micro_batch_size": 4, "checkpoint_every": 2, "max_new_tokens": 12, "trainable_layers": 2}
 
 
@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("--models-dir", help="where the converted and the distilled generators go (default: a temporary directory)")
     parser.add_argument("--tiny", action="store_true", help="a few steps and prompts: checks the pipeline runs (CPU)")
     parser.add_argument("--steps", type=int, help=f"distillation steps per method (default {FULL['steps']})")
+    parser.add_argument("--learning-rate", type=float, help=f"(default {FULL['learning_rate']})")
+    parser.add_argument("--kl-coef", type=float, help="the RL KL penalty beta (default: DistillConfig's)")
     add_common_options(parser)
     parser.set_defaults(prompts=64, batch=8, chunk=32)
     args = parser.parse_args()
@@ -58,6 +60,7 @@ def main() -> None:
     settings["max_new_tokens"] = args.max_new_tokens
     if args.steps:
         settings["steps"] = settings["checkpoint_every"] = args.steps
+    settings.update({k: v for k, v in (("learning_rate", args.learning_rate), ("kl_coef", args.kl_coef)) if v is not None})
     torch.set_float32_matmul_precision("high")  # TF32 matmuls on the GPU; no effect on CPU
     from unscathed.config import default_device
 
