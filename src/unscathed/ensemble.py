@@ -18,7 +18,7 @@ import numpy as np
 
 from .config import TrainConfig
 from .labeled_data import LabeledSnippet, data_hash
-from .models.classifier import ClassifierMetadata, HFClassifier, NotAClassifierError
+from .models.classifier import CalibratedByMetadata, ClassifierMetadata, HFClassifier, NotAClassifierError
 from .snippet import Snippet
 
 ENSEMBLE_FILE = "ensemble.json"
@@ -43,7 +43,7 @@ def is_ensemble(directory: str | Path) -> bool:
     return (Path(directory) / ENSEMBLE_FILE).exists()
 
 
-class EnsembleClassifier:
+class EnsembleClassifier(CalibratedByMetadata):
     """Scores with every member and combines them by mean or max."""
 
     def __init__(self, members: Sequence[HFClassifier], metadata: EnsembleMetadata) -> None:
@@ -53,14 +53,6 @@ class EnsembleClassifier:
             raise ValueError(f"ensemble reduce must be mean or max, got {metadata.reduce!r}")
         self.members = list(members)
         self.metadata = metadata
-
-    @property
-    def version(self) -> str:
-        return self.metadata.version
-
-    @property
-    def threshold(self) -> float:
-        return self.metadata.threshold
 
     def member_scores(self, snippets: Sequence[Snippet]) -> np.ndarray:
         """Each member's P(injury): shape (members, snippets)."""

@@ -91,14 +91,10 @@ def encode_pairs(tokenizer, snippets: Sequence[Snippet], max_length: int) -> dic
     return tokenizer.pad(rows, return_tensors="pt")
 
 
-class HFClassifier:
-    """A Hugging Face sequence classifier with two labels; label 1 is "injurious"."""
+class CalibratedByMetadata:
+    """Version and threshold read from ``self.metadata``, so that calibrating the metadata changes both."""
 
-    def __init__(self, model, tokenizer, metadata: ClassifierMetadata, batch_size: int = 32) -> None:
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.metadata = metadata
-        self.batch_size = batch_size
+    metadata: ClassifierMetadata
 
     @property
     def version(self) -> str:
@@ -107,6 +103,16 @@ class HFClassifier:
     @property
     def threshold(self) -> float:
         return self.metadata.threshold
+
+
+class HFClassifier(CalibratedByMetadata):
+    """A Hugging Face sequence classifier with two labels; label 1 is "injurious"."""
+
+    def __init__(self, model, tokenizer, metadata: ClassifierMetadata, batch_size: int = 32) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.metadata = metadata
+        self.batch_size = batch_size
 
     @classmethod
     def load(cls, directory: str | Path, threshold: float | None = None) -> "HFClassifier":

@@ -13,6 +13,19 @@ from ..config import FilterPolicy, SamplingSettings
 from .schema import CandidateRecord, GenerationRequest, LabelRecord, SnippetRecord
 
 
+def _snippet_record(row: dict[str, Any], default_source: str) -> SnippetRecord:
+    """A snippet row as a table record: where it came from and how it was selected, as the row says."""
+    return SnippetRecord(
+        prompt=row["prompt"],
+        completion=row["completion"],
+        source=row.get("source", default_source),
+        provenance=row.get("provenance", {}),
+        selection_strategy=row.get("selection_strategy", "all"),
+        selection_probability=row.get("selection_probability", 1.0),
+        split=row.get("split"),
+    )
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -61,15 +74,7 @@ class Store:
         with self.session() as session, session.begin():
             count = 0
             for row in rows:
-                snippet = SnippetRecord(
-                    prompt=row["prompt"],
-                    completion=row["completion"],
-                    source=row.get("source", "imported"),
-                    provenance=row.get("provenance", {}),
-                    selection_strategy=row.get("selection_strategy", "all"),
-                    selection_probability=row.get("selection_probability", 1.0),
-                    split=row.get("split"),
-                )
+                snippet = _snippet_record(row, default_source="imported")
                 snippet.labels = [LabelRecord(labeler=row.get("labeler", "unknown"), label=row["label"], category=row.get("category"), note=row.get("note"))]
                 session.add(snippet)
                 count += 1
@@ -93,18 +98,7 @@ class Store:
         ``provenance`` carries the lineage (original snippet, recipe, edits) for the people who verify them.
         """
         with self.session() as session, session.begin():
-            snippets = [
-                SnippetRecord(
-                    prompt=row["prompt"],
-                    completion=row["completion"],
-                    source=row.get("source", "queued"),
-                    provenance=row.get("provenance", {}),
-                    selection_strategy=row.get("selection_strategy", "all"),
-                    selection_probability=row.get("selection_probability", 1.0),
-                    split=row.get("split"),
-                )
-                for row in rows
-            ]
+            snippets = [_snippet_record(row, default_source="queued") for row in rows]
             session.add_all(snippets)
             session.flush()
             return [s.id for s in snippets]
