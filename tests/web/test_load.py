@@ -2,7 +2,8 @@
 
 Checks that every label the server acknowledged is in the store after the kill, and at the end that no label
 was lost or duplicated: each snippet has exactly the labels it wanted, each from a different labeler.
-Runs on SQLite, and on PostgreSQL when ``$UNSCATHED_TEST_PG_URL`` is set. Prints p50/p99 latencies.
+Runs on SQLite, and on PostgreSQL when ``$UNSCATHED_TEST_PG_URL`` is set. Prints p50/p99 latencies of
+answering (which also hands out the next snippet) and of fetching a snippet (at the start and after the kill).
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def _login(base: str, name: str) -> tuple[httpx.Client, str]:
 
 
 def _labeler(client: httpx.Client, csrf: str, name: str, tally: Tally, seed: int) -> None:
-    """Label until the queue is empty. A request cut off by the kill is retried: an answer the server
-    committed but never acknowledged must come back as the same label, not a second one."""
+    """Label until the queue is empty; each answer's response carries the next snippet. A request cut off by
+    the kill is retried: an answer the server committed but never acknowledged must come back as the same
+    label, not a second one."""
     rng = random.Random(seed)
     pending: tuple[int, str] | None = None
     deadline = time.monotonic() + DEADLINE_S
@@ -85,10 +87,13 @@ def _labeler(client: httpx.Client, csrf: str, name: str, tally: Tally, seed: int
             response = client.post(f"/api/label/{pending[0]}", json={"answer": pending[1]}, headers={"X-CSRF-Token": csrf})
             response.raise_for_status()
             elapsed = time.perf_counter() - start
+            body = response.json()
             with tally.lock:
                 tally.latency["answer"].append(elapsed)
-                tally.acked.append({"labeler": name, "answer": int(pending[1]), **response.json()})
-            pending = None
+                tally.acked.append({"labeler": name, "answer": int(pending[1]), **{k: v for k, v in body.items() if k != "next"}})
+            if body["next"] is None:
+                return
+            pending = (body["next"]["assignment_id"], rng.choice(["0", "1"]))
         except httpx.TransportError:
             time.sleep(0.2)  # the server is down (killed): try again until it is back
         except httpx.HTTPStatusError as error:

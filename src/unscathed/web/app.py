@@ -42,7 +42,7 @@ def sqlite_for_many_writers(engine: Engine) -> None:
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
         dbapi_connection.execute("PRAGMA busy_timeout=30000")
 
-    # Writers of this process queue on a lock (in arrival order) instead of in SQLite's busy handler, which
+    # Writers of this process wait on a lock, roughly in turn, instead of in SQLite's busy handler, which
     # polls with sleeps of up to 100 ms and let the slowest 2% of requests wait over a second.
     write_lock = threading.Lock()
 

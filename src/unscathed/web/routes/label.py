@@ -69,17 +69,24 @@ class LabelIn(BaseModel):
     seconds: float | None = None
 
 
-@router.get("/api/label/next")
-def api_next(state: State, db: DB, who: Labeler):
-    assignment = _next(state, db, who.id)
+def _next_json(state: State, db: DB, user_id: int) -> dict | None:
+    assignment = _next(state, db, user_id)
     if assignment is None:
-        return Response(status_code=204)
+        return None
     snippet = labeling.snippet(db, assignment.snippet_id)
     return {"assignment_id": assignment.id, "prompt": snippet.prompt, "completion": snippet.completion}
 
 
+@router.get("/api/label/next")
+def api_next(state: State, db: DB, who: Labeler):
+    """The labeler's snippet (the same one until answered); 204 when the queue has nothing for them."""
+    current = _next_json(state, db, who.id)
+    return current if current is not None else Response(status_code=204)
+
+
 @router.post("/api/label/{assignment_id}")
-def api_answer(assignment_id: int, body: LabelIn, db: DB, who: LabelerPost):
-    """Idempotent: repeating the same answer returns the same label id."""
+def api_answer(assignment_id: int, body: LabelIn, state: State, db: DB, who: LabelerPost):
+    """Record the answer and hand out the next snippet (``next``: null when the queue is empty), in one round
+    trip. Idempotent: repeating the same answer returns the same label id and the same next snippet."""
     assignment = _answer(db, who, assignment_id, body.answer, body.note, body.seconds)
-    return {"assignment_id": assignment.id, "snippet_id": assignment.snippet_id, "label_id": assignment.label_id, "gold": assignment.gold}
+    return {"assignment_id": assignment.id, "snippet_id": assignment.snippet_id, "label_id": assignment.label_id, "gold": assignment.gold, "next": _next_json(state, db, who.id)}
