@@ -118,6 +118,8 @@ def set_password_hash(session: Session, user_id: int, password_hash: str) -> Non
 
 
 def create_session(session: Session, session_id: str, user_id: int, csrf_token: str, lifetime: timedelta) -> None:
+    """Start a session, and clear out expired ones (of anyone) while at it."""
+    session.execute(delete(WebSessionRecord).where(WebSessionRecord.expires_at < now()))
     session.add(WebSessionRecord(id=session_id, user_id=user_id, csrf_token=csrf_token, expires_at=now() + lifetime))
     session.commit()
 

@@ -79,6 +79,15 @@ def db_session(state: State) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
+def read_session(state: State) -> Iterator[Session]:
+    """For pages that only read: on SQLite this session never takes (or waits for) the write lock."""
+    with Session(state.reader) as session:
+        yield session
+
+
+ReadDB = Annotated[Session, Depends(read_session)]
+
+
 def current_user(request: Request, state: State) -> CurrentUser:
     token = request.cookies.get(SESSION_COOKIE)
     with Session(state.reader) as session:

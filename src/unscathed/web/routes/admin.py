@@ -13,7 +13,7 @@ from ...config import FilterPolicy
 from ...filter import RejectionSampler
 from ...store import accounts, comparisons, labeling
 from ..dashboard import summary
-from ..deps import DB, Admin, AdminPost, State, page
+from ..deps import DB, Admin, AdminPost, ReadDB, State, page
 from ..security import hash_password
 from ..uploads import UploadError, parse_upload
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/admin")
 
 
 @router.get("")
-def dashboard_page(request: Request, state: State, db: DB, who: Admin):
+def dashboard_page(request: Request, state: State, db: ReadDB, who: Admin):
     return page(state, request, "dashboard.html", who, s=summary(db, state.models))
 
 

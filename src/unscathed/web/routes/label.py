@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from ...store import labeling
 from ...store.accounts import owned
 from ...store.schema import LabelAssignmentRecord
-from ..deps import DB, Labeler, LabelerPost, State, page
+from ..deps import DB, Labeler, LabelerPost, ReadDB, State, page
 
 ANSWERS = {"1": 1, "0": 0, "unsure": None}
 
@@ -58,7 +58,7 @@ def label_submit(assignment_id: int, db: DB, who: LabelerPost, answer: Annotated
 
 
 @router.get("/label/history")
-def label_history(request: Request, state: State, db: DB, who: Labeler):
+def label_history(request: Request, state: State, db: ReadDB, who: Labeler):
     """A labeler's own answers only: the query is by the logged-in user's id."""
     return page(state, request, "history.html", who, rows=labeling.history(db, who.id))
 

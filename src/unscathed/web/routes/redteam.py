@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ...config import FilterPolicy
 from ...store import redteam
-from ..deps import DB, RedTeamer, RedTeamerPost, State, page
+from ..deps import DB, ReadDB, RedTeamer, RedTeamerPost, State, page
 
 router = APIRouter()
 
@@ -36,7 +36,7 @@ class SubmitIn(BaseModel):
 
 
 @router.get("/redteam")
-def redteam_page(request: Request, state: State, db: DB, who: RedTeamer):
+def redteam_page(request: Request, state: State, db: ReadDB, who: RedTeamer):
     return page(state, request, "redteam.html", who, mine=redteam.submissions(db, who.id)[:20], samples=state.settings.redteam_samples)
 
 
@@ -82,6 +82,7 @@ def substitutions(body: TokenIn, state: State, who: RedTeamerPost):
 def submit(attempt_id: int, body: SubmitIn, state: State, db: DB, who: RedTeamerPost):
     """Queue an accepted completion for labeling; it counts as a failure once labelers say it is injurious."""
     attempt = redteam.attempt_of(db, attempt_id, who.id)
+    db.commit()  # end the read before the model runs: on SQLite an open transaction holds the write lock
     p = state.models.score(attempt.prompt, body.completion)
     if p >= attempt.threshold:
         raise HTTPException(422, f"the filter rejects this completion (P(injury) {p:.4f} >= threshold {attempt.threshold:.4f}); only an accepted completion can be a failure")
