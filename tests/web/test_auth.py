@@ -82,3 +82,16 @@ def test_users_create_cli_reads_the_password_from_stdin(tmp_path, monkeypatch):
         assert user_by_name(session, "root").role == "admin"
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["users", "create", "--username", "other", "--role", "admin", "--password-stdin", "--db", url]) == 2
+
+
+def test_set_password_cli_replaces_the_password_and_ends_sessions(app, monkeypatch):
+    add_user(app, "ann", "labeler")
+    client, _ = login(app, "ann")
+    url = app.state.unscathed.settings.db_url
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new password\n"))
+    assert main(["users", "set-password", "--username", "ann", "--password-stdin", "--db", url]) == 0
+    assert client.get("/label", follow_redirects=False).headers["location"] == "/login"
+    assert _try(TestClient(app), "ann", PASSWORD).status_code == 401
+    login(app, "ann", "a brand new password")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new password\n"))
+    assert main(["users", "set-password", "--username", "nobody", "--password-stdin", "--db", url]) == 2

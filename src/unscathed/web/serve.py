@@ -27,6 +27,11 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin instead of prompting")
     create.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store")
     create.set_defaults(func=cmd_users_create)
+    reset = users_sub.add_parser("set-password", help="replace a user's password (ends their sessions)")
+    reset.add_argument("--username", required=True)
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin instead of prompting")
+    reset.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store")
+    reset.set_defaults(func=cmd_users_set_password)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -59,4 +64,19 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     with open_store(args.db).session() as session:
         user = create_user(session, args.username, password_hash, args.role)
     print(f"created {user.role} {user.username!r}", file=sys.stderr)
+    return 0
+
+
+def cmd_users_set_password(args: argparse.Namespace) -> int:
+    from ..store import open_store
+    from ..store.accounts import set_password_hash, user_by_name
+    from .security import hash_password
+
+    password_hash = hash_password(_read_password(args.password_stdin))
+    with open_store(args.db).session() as session:
+        user = user_by_name(session, args.username)
+        if user is None:
+            raise ValueError(f"no user named {args.username!r}")
+        set_password_hash(session, user.id, password_hash)
+    print(f"new password for {args.username!r}; their sessions ended", file=sys.stderr)
     return 0
