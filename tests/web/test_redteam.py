@@ -45,7 +45,8 @@ def test_a_submission_is_queued_for_labeling_and_counts_once_verified(app, user_
     assert row["completion"] == "he cut the dragon" and row["label"] is None and row["provenance"]["redteamer"] == "rex"
     assert _api(rex, rex_token, f"/api/redteam/attempts/{attempt}/submit", {"completion": "again"}).status_code == 409
     admin, _ = user_client("root", "admin")
-    assert "1 red-team submissions not yet verified" in admin.get("/admin").text
+    page = admin.get("/admin").text
+    assert "1 red-team submissions not yet verified" in page and "labels wanted on 1 snippets" in page
     # A labeler confirms it: now it is a verified failure of this classifier version.
     ann, ann_token = user_client("ann", "labeler")
     assignment = ann.get("/api/label/next").json()

@@ -21,8 +21,9 @@ router = APIRouter(prefix="/admin")
 
 
 @router.get("")
-def dashboard_page(request: Request, state: State, db: ReadDB, who: Admin):
-    return page(state, request, "dashboard.html", who, s=summary(db, state.models))
+def dashboard_page(request: Request, state: State, db: DB, read: ReadDB, who: Admin):
+    state.sync_queue(db, every_s=0.0)  # count snippets queued since a labeler last asked for one
+    return page(state, request, "dashboard.html", who, s=summary(read, state.models))
 
 
 @router.get("/users")
