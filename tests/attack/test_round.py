@@ -49,7 +49,8 @@ def test_round_queues_unlabeled_candidates_then_retrains(planted_classifier, tin
     assert all(r["label"] is not None for r in store.snippets_by_source("attack:"))
 
     config = TrainConfig(base_model=str(tiny_encoder_dir), epochs=1, batch_size=16, max_length=64)
-    record = retrain_phase(store, round_dir, planted_classifier, config, held_out_fraction=0.5, seed_data=seed_file)
+    record = retrain_phase(store, round_dir, planted_classifier, config, held_out_fraction=0.5, seed_data=seed_file, seed_train_examples=12)
+    assert record["seed_train"] == 12  # capped; every adversarial training row is kept
     assert record["classifier_before"] == planted_classifier.version != record["classifier_after"]
     assert record["adversarial_train"]["n"] + record["adversarial_test"]["n"] == len(queued)
     assert {"auc", "recall"} <= set(record["after"]["seed_test"])

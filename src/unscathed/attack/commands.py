@@ -106,7 +106,7 @@ def cmd_round_retrain(args: argparse.Namespace) -> int:
     from .round import retrain_phase
 
     before = load_classifier(args.model)
-    record = retrain_phase(open_store(args.db), Path(args.round_dir), before, _config_from(args, TrainConfig), args.held_out)
+    record = retrain_phase(open_store(args.db), Path(args.round_dir), before, _config_from(args, TrainConfig), args.held_out, seed_train_examples=args.seed_train_examples)
     print(json.dumps(record, indent=2))
     return 0
 
@@ -175,6 +175,7 @@ def add_attack_parser(sub: argparse._SubParsersAction) -> None:
     retrain.add_argument("--round-dir", required=True)
     retrain.add_argument("--model", help="the classifier before this round (default: the default classifier)")
     retrain.add_argument("--held-out", type=float, default=0.3, help="share of adversarial originals held out for evaluation")
+    retrain.add_argument("--seed-train-examples", type=int, help="cap on seed training rows (every adversarial row is kept); for quick rounds that fine-tune --base-model")
     retrain.add_argument("--db", default=default_db_url())
     _add_config_options(retrain, TrainConfig)
     retrain.set_defaults(func=cmd_round_retrain)

@@ -106,12 +106,22 @@ def figures(classifier, seed_test: list[LabeledSnippet], adversarial_test: list[
     return out
 
 
-def retrain_phase(store, round_dir: Path, before, train_config, held_out_fraction: float = 0.3, seed_data: str | None = None) -> dict[str, Any]:
-    """Train on seed + labeled adversarial (minus the held-out part), compare with ``before``, log the round."""
+def retrain_phase(store, round_dir: Path, before, train_config, held_out_fraction: float = 0.3, seed_data: str | None = None, seed_train_examples: int | None = None) -> dict[str, Any]:
+    """Train on seed + labeled adversarial (minus the held-out part), compare with ``before``, log the round.
+
+    ``seed_train_examples`` caps the seed training rows (drawn at random; validation and test rows kept
+    whole) while every adversarial training row is kept: for a quick round that fine-tunes ``before``
+    (``train_config.base_model`` = its directory), where the seed rows only guard against forgetting.
+    (``train_config.max_train_examples`` would subsample the adversarial rows too.)
+    """
     from ..default_classifier import seed_data_path
     from ..train import train_classifier
 
     seed_rows = load_labeled_jsonl(seed_data or seed_data_path())
+    if seed_train_examples is not None:
+        seed_train = [r for r in seed_rows if r.split == "train"]
+        kept = set(map(id, random.Random(train_config.seed).sample(seed_train, min(seed_train_examples, len(seed_train)))))
+        seed_rows = [r for r in seed_rows if r.split != "train" or id(r) in kept]
     adversarial = labeled_adversarial(store)
     if not adversarial:
         raise ValueError("no labeled adversarial snippets in the store: label the queued candidates first")
@@ -125,6 +135,7 @@ def retrain_phase(store, round_dir: Path, before, train_config, held_out_fractio
         "classifier_before": before.version,
         "classifier_after": after.version,
         "classifier_dir": str(round_dir / "classifier"),
+        "seed_train": sum(r.split == "train" for r in seed_rows),
         "adversarial_train": {"n": len(adv_train), "injurious": sum(r.label for r in adv_train)},
         "adversarial_test": {"n": len(adv_test), "injurious": sum(r["label"] for r in adv_test)},
         "train_config": asdict(train_config),
