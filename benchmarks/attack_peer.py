@@ -10,7 +10,8 @@
 4. Writes every successful edit to ``attack_peer_edits.jsonl`` (a seeded sample of each method marked
    ``to_judge``) and reads a person's verdicts from ``attack_peer_judgements.jsonl``: an edit is a real
    failure only if a person still calls the edited snippet injurious (INJURY_SPEC.md). Never judged by rule.
-5. Prints the side-by-side table and writes it with the settings to ``attack_peer.md``.
+5. Prints the side-by-side table and writes it with the settings to ``attack_peer.md``. After judging,
+   ``--report-only`` rebuilds the table from the last run (``attack_peer.json``) and the verdicts.
 
 "queries / success" and "seconds / success" are all queries (and seconds) spent on all snippets, successful
 or not, divided by the number of successes: the cost of finding one candidate failure.
@@ -40,6 +41,7 @@ from unscathed.snippet import Snippet  # noqa: E402
 
 TEXTATTACK_RECIPES = ("deepwordbug", "pruthi")
 RESULTS = ROOT / "benchmarks" / "results"
+RUN, EDITS, JUDGEMENTS = RESULTS / "attack_peer.json", RESULTS / "attack_peer_edits.jsonl", RESULTS / "attack_peer_judgements.jsonl"
 
 
 def select_snippets(classifier, n: int, seed: int) -> list[dict]:
@@ -76,6 +78,16 @@ def check_same_scores(snippets: list[dict], rows: list[dict], tolerance: float =
     return gap
 
 
+def report() -> None:
+    """The table from the last run's rows and the verdicts in the judgements file (rerun after judging)."""
+    run = json.loads(RUN.read_text())
+    summary = summarise(run["rows"], read_judgements(JUDGEMENTS), EDITS)
+    table = table_markdown(summary)
+    print(table)
+    (RESULTS / "attack_peer.md").write_text(f"# Attack peer benchmark\n\n{run['settings']}\n\n{table}\n\n{judged_share(summary)}\n")
+    (RESULTS / "attack_peer_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=50, help="injurious snippets to attack")
@@ -85,7 +97,11 @@ def main() -> int:
     parser.add_argument("--textattack", default=",".join(TEXTATTACK_RECIPES), help="TextAttack recipes")
     parser.add_argument("--judge-sample", type=int, default=20, help="successful edits per method marked for a person to judge")
     parser.add_argument("--textattack-python", type=Path, default=ROOT / ".venv-textattack" / "bin" / "python")
+    parser.add_argument("--report-only", action="store_true", help="no attacks: rebuild the table from the last run and the verdicts")
     args = parser.parse_args()
+    if args.report_only:
+        report()
+        return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     classifier = load_classifier(None)
@@ -95,17 +111,12 @@ def main() -> int:
     gap = check_same_scores(snippets, peer)
     ours = run_ours(args.ours.split(","), classifier, snippets, args.budget, args.seed)
     rows = peer + ours
-    edits_path, judgements_path = RESULTS / "attack_peer_edits.jsonl", RESULTS / "attack_peer_judgements.jsonl"
-    write_edits(edits_path, rows, snippets, args.judge_sample, args.seed)
-    judgements = read_judgements(judgements_path)
-    summary = summarise(rows, judgements, edits_path)
-    table = table_markdown(summary)
-    print(table)
     settings = (f"{len(snippets)} injurious seed test snippets flagged by the default classifier ({classifier.version}, threshold "
                 f"{classifier.threshold:.4g}); budget {args.budget} queries per snippet; seed {args.seed}; TextAttack scores the unedited "
                 f"snippets within {gap:.1e} of ours; whole run {time.perf_counter() - started:.0f} s on {os.cpu_count()} CPU cores.")
-    (RESULTS / "attack_peer.md").write_text(f"# Attack peer benchmark\n\n{settings}\n\n{table}\n\n{judged_share(summary)}\n")
-    (RESULTS / "attack_peer.json").write_text(json.dumps({"settings": vars(args) | {"textattack_python": str(args.textattack_python)}, "summary": summary, "rows": rows}, indent=1, default=float) + "\n")
+    write_edits(EDITS, rows, snippets, args.judge_sample, args.seed)
+    RUN.write_text(json.dumps({"settings": settings, "arguments": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=1) + "\n")
+    report()
     return 0
 
 
