@@ -105,3 +105,12 @@ def toy_rows(n: int = 96):
     hurt = ["he bled", "she was hurt", "the sword cut him", "he fell and bled"]
     fine = ["she smiled", "they ran home", "the sky was blue", "he was happy"]
     return [LabeledSnippet(f"the knight {'sword ' * (i % 7)}ran", (hurt if i % 2 else fine)[i % 4], i % 2) for i in range(n)]
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for a test: on a shared 2-core machine, more threads only spin-wait on tiny ops."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import pytest
-import torch
 
 from unscathed.snippet import Snippet
 
@@ -46,11 +44,3 @@ def training_prompts() -> list:
     words = "sky blue hit cut door sword happy sad".split()
     return [TrainingPrompt(f"p{i}", f"the knight saw the {w}.", w in ("hit", "cut")) for i, w in enumerate(words)]
 
-
-@pytest.fixture
-def one_thread():
-    """Tiny models on a shared 2-core machine: one torch thread avoids oversubscribed spin-waiting."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

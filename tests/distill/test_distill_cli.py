@@ -2,7 +2,6 @@ import json
 
 import pytest
 
-from planted import one_thread  # noqa: F401 (a fixture)
 from unscathed.cli import main
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from planted import one_thread, training_prompts, vowel_share, VowelShareScorer  # one_thread: a fixture
+from planted import training_prompts, vowel_share, VowelShareScorer
 from unscathed.distill import DistillConfig
 from unscathed.distill.objective import rewards
 from unscathed.distill.rl import leave_one_out_advantages

@@ -1,7 +1,6 @@
 import pytest
 import torch
 
-from planted import one_thread  # noqa: F401 (a fixture)
 from unscathed.distill.rollout import sample_rollout, sequence_kl, token_logprobs
 from unscathed.models.generator import HFGenerator
 

@@ -5,7 +5,7 @@ import torch
 from safetensors.torch import load_file
 
 from conftest import KeywordScorer
-from planted import one_thread, training_prompts, VowelShareScorer  # one_thread: a fixture
+from planted import training_prompts, VowelShareScorer
 from unscathed.config import SamplingSettings
 from unscathed.distill import DistillConfig
 from unscathed.distill.trainer import distill

@@ -8,7 +8,6 @@ import json
 import math
 
 import pytest
-import torch
 
 from unscathed.config import SamplingSettings
 from unscathed.distill import DistillConfig, load_prompts
@@ -18,15 +17,6 @@ from unscathed.models.defaults import default_generator_dir
 from unscathed.models.generator import HFGenerator
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def one_thread():
-    """One torch thread: on a shared CI machine, more only spin-wait."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("method", ["rl", "sft"])
