@@ -6,58 +6,20 @@ never sees a secret.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Callable, TypeVar
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .rows import now, utc
 from .schema import LoginAttemptRecord, UserRecord, WebSessionRecord
 
 ROLES = ("admin", "labeler", "rater", "redteamer")
-T = TypeVar("T")
-
-
-class NotFound(LookupError):
-    """No such row (the web app answers 404)."""
-
-
-class NotYours(PermissionError):
-    """The row belongs to another user (the web app answers 403)."""
-
-
-class ConflictError(ValueError):
-    """The request contradicts what is already recorded (the web app answers 409)."""
 
 
 class AccountError(ValueError):
     """A bad account request (unknown role, name taken, ...); the message is shown to the admin."""
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time in the store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def found(session: Session, record_type: type[T], record_id: int, what: str) -> T:
-    """The row with this id, or ``NotFound``."""
-    record = session.get(record_type, record_id)
-    if record is None:
-        raise NotFound(f"no {what} with id {record_id}")
-    return record
-
-
-def owned(session: Session, record_type: type[T], record_id: int, user_id: int, what: str) -> T:
-    """A row that belongs to ``user_id``: ``NotFound`` if there is none, ``NotYours`` if it is someone else's."""
-    record = found(session, record_type, record_id, what)
-    if record.user_id != user_id:
-        raise NotYours(f"this {what} belongs to someone else")
-    return record
 
 
 def create_user(session: Session, username: str, password_hash: str, role: str) -> UserRecord:
@@ -74,18 +36,6 @@ def create_user(session: Session, username: str, password_hash: str, role: str) 
         session.rollback()
         raise AccountError(f"username {username!r} is taken") from None
     return user
-
-
-def add_once(session: Session, record: T, twin: Callable[[], T | None]) -> T | None:
-    """Insert ``record``; when a concurrent request inserted its twin first (a unique constraint says so),
-    return ``twin()``, the row that request made."""
-    session.add(record)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return twin()
-    return record
 
 
 def user_by_name(session: Session, username: str) -> UserRecord | None:

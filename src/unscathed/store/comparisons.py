@@ -10,11 +10,10 @@ import random
 from typing import Any
 
 import numpy as np
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .accounts import ConflictError, add_once, found, now, owned
-from .labeling import take_slot
+from .rows import add_once, answer_once, found, owned, take_slot
 from .schema import ComparisonJudgmentRecord, ComparisonRecord
 
 PREFERENCES = {"filtered": 1.0, "unfiltered": 0.0, "tie": 0.5}
@@ -64,15 +63,9 @@ def answer_judgment(session: Session, judgment_id: int, user_id: int, choice: st
         raise ValueError(f"choice must be first, second or tie, got {choice!r}")
     picked = "tie" if choice == "tie" else ("filtered" if (choice == "first") == judgment.filtered_first else "unfiltered")
     preference = PREFERENCES[picked]
-    done = session.execute(update(ComparisonJudgmentRecord).where(ComparisonJudgmentRecord.id == judgment_id, ComparisonJudgmentRecord.answered_at.is_(None)).values(answered_at=now(), preference=preference, seconds_spent=seconds_spent))
-    if done.rowcount == 0:
-        session.rollback()
+    if answer_once(session, judgment, {"preference": preference, "seconds_spent": seconds_spent}, lambda j: j.preference == preference, "comparison judgment"):
+        session.commit()
         session.refresh(judgment)
-        if judgment.preference != preference:
-            raise ConflictError(f"comparison judgment {judgment_id} was already answered")
-        return judgment
-    session.commit()
-    session.refresh(judgment)
     return judgment
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .accounts import now
+from .rows import now
 from .schema import CandidateRecord, ComparisonRecord, GenerationRequest, GoldAnswerRecord, LabelAssignmentRecord, LabelRecord, QueueItemRecord, RedTeamAttemptRecord, UserRecord
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .accounts import ConflictError, add_once, found, now, owned, utc
+from .rows import add_once, answer_once, found, now, owned, take_slot, utc
 from .schema import GoldAnswerRecord, LabelAssignmentRecord, LabelRecord, QueueItemRecord, SnippetRecord, UserRecord
 
 
@@ -90,26 +90,15 @@ def _assign(session: Session, user_id: int, snippet_id: int, gold: bool) -> Labe
     return add_once(session, LabelAssignmentRecord(snippet_id=snippet_id, user_id=user_id, gold=gold, expired=False), lambda: open_assignment(session, user_id))
 
 
-def take_slot(session: Session, record_type: type, key_column, key: int) -> bool:
-    """Take one of the ``remaining`` slots of a row; of two requests racing for the last one, exactly one wins."""
-    taken = session.execute(update(record_type).where(key_column == key, record_type.remaining > 0).values(remaining=record_type.remaining - 1))
-    return taken.rowcount == 1
-
-
 def snippet(session: Session, snippet_id: int) -> SnippetRecord:
     return found(session, SnippetRecord, snippet_id, "snippet")
 
 
 def answer_assignment(session: Session, assignment_id: int, user: UserRecord, answer: int | None, note: str | None, seconds_spent: float | None) -> LabelAssignmentRecord:
     """Record a labeler's answer, once. Repeating the same answer is a no-op (a retried request); a
-    different one raises ``ConflictError``; someone else's assignment raises ``PermissionError``."""
+    different one raises ``ConflictError``; someone else's assignment raises ``NotYours``."""
     assignment = owned(session, LabelAssignmentRecord, assignment_id, user.id, "assignment")
-    answered = session.execute(update(LabelAssignmentRecord).where(LabelAssignmentRecord.id == assignment_id, LabelAssignmentRecord.answered_at.is_(None)).values(answered_at=now(), answer=answer, note=note, seconds_spent=seconds_spent))
-    if answered.rowcount == 0:
-        session.rollback()
-        session.refresh(assignment)
-        if assignment.answer != answer:
-            raise ConflictError(f"assignment {assignment_id} was already answered with {assignment.answer!r}")
+    if not answer_once(session, assignment, {"answer": answer, "note": note, "seconds_spent": seconds_spent}, lambda a: a.answer == answer, "assignment"):
         return assignment
     if not assignment.gold:
         label = LabelRecord(snippet_id=assignment.snippet_id, labeler=user.username, label=answer, note=note, seconds_spent=seconds_spent)

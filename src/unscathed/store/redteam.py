@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .accounts import ConflictError, now, owned, utc
+from .rows import ConflictError, now, owned, utc
 from .records import Store
 from .schema import RedTeamAttemptRecord, UserRecord
 

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ..store import Store
-from ..store.accounts import ConflictError, NotFound, NotYours
+from ..store.rows import ConflictError, NotFound, NotYours
 from ..store.db import make_engine, migrate
 from .deps import AppState, NotLoggedIn
 from .models import ModelService

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from ...store import accounts
+from ...store.rows import now
 from ..deps import DB, SESSION_COOKIE, AnyUser, CurrentUser, State, current_user, page, require
 from ..security import login_delay, new_token, same_token, token_id, verify_password
 
@@ -38,11 +39,11 @@ def login_page(request: Request, state: State):
 def _wait_seconds(state: State, db: DB, username: str) -> float:
     """Seconds before this name may try again (0 when it may try now)."""
     s = state.settings
-    failures, last = accounts.recent_failures(db, username, accounts.now() - timedelta(minutes=s.login_window_minutes))
+    failures, last = accounts.recent_failures(db, username, now() - timedelta(minutes=s.login_window_minutes))
     delay = login_delay(failures, s.login_free_failures, s.login_base_delay_s, s.login_max_delay_s)
     if last is None or delay == 0:
         return 0.0
-    return max(0.0, (last + timedelta(seconds=delay) - accounts.now()).total_seconds())
+    return max(0.0, (last + timedelta(seconds=delay) - now()).total_seconds())
 
 
 @router.post("/login")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from ...store import comparisons
-from ...store.accounts import now, utc
+from ...store.rows import now, utc
 from ..deps import DB, Rater, RaterPost, State, page
 
 router = APIRouter()

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from ...store import labeling
-from ...store.accounts import owned
+from ...store.rows import owned
 from ...store.schema import LabelAssignmentRecord
 from ..deps import DB, Labeler, LabelerPost, ReadDB, State, page
 
