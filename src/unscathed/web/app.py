@@ -15,8 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ..store import Store
-from ..store.rows import ConflictError, NotFound, NotYours
 from ..store.db import make_engine, migrate
+from ..store.rows import ConflictError, NotFound, NotYours
 from .deps import AppState, NotLoggedIn
 from .models import ModelService
 from .routes import admin, auth, compare, label, redteam
