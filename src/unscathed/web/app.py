@@ -18,6 +18,7 @@ from ..store import Store
 from ..store.db import make_engine, migrate
 from ..store.rows import ConflictError, NotFound, NotYours
 from .deps import AppState, NotLoggedIn
+from .completions import CompletionsService, completions_router
 from .models import ModelService
 from .routes import admin, auth, compare, label, redteam
 from .settings import WebSettings
@@ -99,6 +100,7 @@ def create_app(settings: WebSettings | None = None, models: ModelService | None 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, label, compare, redteam, admin):
         app.include_router(module.router)
+    app.include_router(completions_router(CompletionsService.for_app(app.state.unscathed.models, app.state.unscathed.store)))
     _add_handlers(app)
     return app
 
