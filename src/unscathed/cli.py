@@ -55,7 +55,7 @@ def _read_prompts(path: str) -> tuple[list[str], list[str]]:
 def cmd_generate(args: argparse.Namespace) -> int:
     import torch
 
-    from .generate import check_prompts, filtered_generate, result_json, result_text
+    from .generate import check_prompts, filtered_generate, result_json, result_text, unfiltered_generate
     from .store import open_store
 
     if args.prompts:
@@ -73,7 +73,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     classifier = load_classifier(args.model)
     generator = load_generator(args)
     store = None if args.no_record else open_store(args.db)
-    results = filtered_generate(prompts, generator, classifier, policy, settings, store)
+    if args.no_filter:  # one plain sample per prompt (e.g. a distilled generator's), scored but not filtered
+        results = unfiltered_generate(prompts, generator, classifier, settings, store, policy.threshold)
+    else:
+        results = filtered_generate(prompts, generator, classifier, policy, settings, store)
     for result in results:
         print(json.dumps(result_json(result)) if args.json else result_text(result) + "\n")
     return 0
@@ -125,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, help="torch seed for reproducible sampling")
     gen.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store that records every candidate")
     gen.add_argument("--no-record", action="store_true", help="do not write to the store")
+    gen.add_argument("--no-filter", action="store_true", help="return one plain sample per prompt, unfiltered (still scored and recorded, marked 'unfiltered'); e.g. for a distilled --generator")
     _add_config_options(gen, SamplingSettings)
     _add_config_options(gen, FilterPolicy, skip=("batch_size",))
     gen.set_defaults(func=cmd_generate)

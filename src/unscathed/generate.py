@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
+import numpy as np
+
 from .config import FilterPolicy, SamplingSettings
-from .filter import FilterResult, RejectionSampler
+from .filter import Candidate, FilterError, FilterResult, RejectionSampler
+from .snippet import Snippet
 from .models.classifier import Classifier
 from .models.generator import Generator
 from .store import Store
@@ -36,6 +40,51 @@ def filtered_generate(
     return results
 
 
+@dataclass
+class UnfilteredResult(FilterResult):
+    """One plain sample, returned whatever it scored (e.g. from a distilled generator, without the filter).
+
+    Its one candidate is still scored: ``accepted`` there says whether the filter WOULD have accepted it.
+    """
+
+    @property
+    def completion(self) -> str | None:
+        return self.candidates[0].completion.text if self.candidates else None
+
+    @property
+    def outcome(self) -> str:
+        return "unfiltered"
+
+
+# What the store records as the policy of an unfiltered request: one draw, nothing rejected.
+UNFILTERED_POLICY = FilterPolicy(batch_size=1, max_attempts=1)
+
+
+def unfiltered_generate(
+    prompts: Sequence[str],
+    generator: Generator,
+    classifier: Classifier,
+    settings: SamplingSettings,
+    store: Store | None = None,
+    threshold: float | None = None,
+) -> list[UnfilteredResult]:
+    """One sample per prompt, returned unfiltered but scored, so the output and the store show p_injury;
+    recorded with outcome ``"unfiltered"`` when a store is given."""
+    check_prompts(prompts)
+    threshold = classifier.threshold if threshold is None else threshold
+    completions = [row[0] for row in generator.sample(list(prompts), 1, settings)]
+    scores = np.asarray(classifier.score([Snippet(p, c.text) for p, c in zip(prompts, completions)]), dtype=float)
+    if scores.shape != (len(prompts),):
+        raise FilterError(f"classifier returned {scores.shape} scores for {len(prompts)} completions")
+    results = [
+        UnfilteredResult(prompt, [Candidate(c, float(p), threshold, bool(p < threshold))])  # NaN: would be rejected
+        for prompt, c, p in zip(prompts, completions, scores)
+    ]
+    if store is not None:
+        store.record_filter_results(results, generator.name, settings, classifier.version, UNFILTERED_POLICY, threshold)
+    return results
+
+
 def result_json(result: FilterResult) -> dict[str, Any]:
     """The ``--json`` form of one prompt's result."""
     return {
@@ -46,12 +95,18 @@ def result_json(result: FilterResult) -> dict[str, Any]:
         ],
         "completion": result.completion,
         "outcome": result.outcome,
+        "filtered": not isinstance(result, UnfilteredResult),
     }
 
 
 def result_text(result: FilterResult) -> str:
     """A human-readable report of one prompt's candidates and the returned completion."""
     lines = [f"PROMPT: {result.prompt}"]
+    if isinstance(result, UnfilteredResult):
+        c = result.candidates[0]
+        verdict = "the filter would accept it" if c.accepted else "the filter would REJECT it"
+        lines.append(f"  [UNFILTERED] p_injury={c.p_injury:.4f} (threshold {c.threshold:.4f}: {verdict})")
+        return "\n".join([*lines, f"COMPLETION (UNFILTERED, returned whatever it scored): {result.completion}"])
     for c in result.candidates:
         mark = "ACCEPTED" if c.accepted else ("rejected" if c.p_injury >= c.threshold else "unused  ")
         lines.append(f"  [{mark}] p_injury={c.p_injury:.4f} (threshold {c.threshold:.4f})  {c.completion.text}")

@@ -100,7 +100,7 @@ def create_app(settings: WebSettings | None = None, models: ModelService | None 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, label, compare, redteam, admin):
         app.include_router(module.router)
-    app.include_router(completions_router(CompletionsService.for_app(app.state.unscathed.models, app.state.unscathed.store)))
+    app.include_router(completions_router(CompletionsService.for_app(app.state.unscathed.models, app.state.unscathed.store, settings.filter_completions)))
     _add_handlers(app)
     return app
 

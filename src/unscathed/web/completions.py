@@ -6,6 +6,10 @@ OpenAI clients work unchanged and can tell a refusal from an empty continuation.
 
 The text of a choice is the completion exactly as the classifier scored it (one sentence, stripped, by
 default); clients that join prompt and completion add the space themselves.
+
+Served unfiltered (``unscathed serve --no-filter``, e.g. for a distilled generator), each choice is one plain
+sample, returned whatever it scores, under the model id ``unscathed-unfiltered``; calls are still scored and
+recorded, with the outcome ``"unfiltered"``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..config import FilterPolicy, SamplingSettings, _Strict
 from ..filter import FilterError, FilterResult
-from ..generate import filtered_generate
+from ..generate import filtered_generate, unfiltered_generate
 from ..models.classifier import Classifier
 from ..models.generator import Generator
 from ..store import Store
@@ -132,8 +136,11 @@ class CompletionsService:
         api_key: str | None = None,
         limits: CompletionsLimits = CompletionsLimits(),
         count_tokens: Callable[[str], int] | None = None,
+        filtered: bool = True,
     ) -> None:
         self.models = models
+        # Unfiltered: one plain sample per choice, whatever it scores (a distilled generator served on its own).
+        self.filtered = filtered
         self.policy = policy
         self.store = store
         self.settings = settings
@@ -144,12 +151,14 @@ class CompletionsService:
         self.created = int(time.time())
 
     @classmethod
-    def for_app(cls, models: ModelService, store: Store) -> "CompletionsService":
+    def for_app(cls, models: ModelService, store: Store, filtered: bool = True) -> "CompletionsService":
         """The service ``create_app`` mounts: the app's models, sampling settings and store, the default
-        policy, and the API key in ``$UNSCATHED_API_KEY`` (no key: open to whoever reaches the server)."""
+        policy, and the API key in ``$UNSCATHED_API_KEY`` (no key: open to whoever reaches the server).
+        ``filtered=False`` serves the generator's plain samples as the model ``unscathed-unfiltered``."""
         # The app's generator is an HFGenerator; its tokenizer counts the tokens reported in ``usage``.
         count = lambda text: len(models.generator.tokenizer(text)["input_ids"])  # noqa: E731
-        return cls(models, store=store, settings=models.settings, api_key=os.environ.get("UNSCATHED_API_KEY") or None, count_tokens=count)
+        model_id = "unscathed-filtered" if filtered else "unscathed-unfiltered"
+        return cls(models, store=store, settings=models.settings, model_id=model_id, api_key=os.environ.get("UNSCATHED_API_KEY") or None, count_tokens=count, filtered=filtered)
 
     def check_key(self, authorization: str | None) -> None:
         """Refuse the request unless it carries ``Authorization: Bearer <api_key>`` (when a key is set)."""
@@ -171,7 +180,10 @@ class CompletionsService:
             if request.seed is not None:
                 torch.manual_seed(request.seed)
             try:
-                results = filtered_generate(repeated, generator, self.models.classifier, self.policy, settings, self.store)
+                if self.filtered:
+                    results = filtered_generate(repeated, generator, self.models.classifier, self.policy, settings, self.store)
+                else:
+                    results = unfiltered_generate(repeated, generator, self.models.classifier, settings, self.store, self.policy.threshold)
             except FilterError as error:
                 raise ApiError(500, f"the classifier failed, so nothing is returned: {error}", type="server_error", code="filter_error") from error
         return self._response(prompts, results)
@@ -216,7 +228,7 @@ class CompletionsService:
             "created": int(time.time()),
             "model": self.model_id,
             # Which classifier and threshold judged these completions: a changed filter changes the fingerprint.
-            "system_fingerprint": f"{self.models.classifier.version}@{self._threshold():.6g}",
+            "system_fingerprint": f"{self.models.classifier.version}@{self._threshold():.6g}" + ("" if self.filtered else ":unfiltered"),
             "choices": choices,
         }
         if self.count_tokens is not None:
@@ -227,6 +239,9 @@ class CompletionsService:
 
 
 def _choice(index: int, result: FilterResult) -> dict[str, Any]:
+    if result.outcome == "unfiltered":
+        completion = result.candidates[0].completion
+        return {"text": completion.text, "index": index, "logprobs": None, "finish_reason": completion.finish_reason}
     if result.accepted is None:
         return {"text": "", "index": index, "logprobs": None, "finish_reason": "content_filter"}
     completion = result.accepted.completion

@@ -16,6 +16,7 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store (default: $UNSCATHED_DB or sqlite:///unscathed.db)")
     serve.add_argument("--model", help="classifier directory (default: the default classifier)")
     serve.add_argument("--generator", help="generator directory (default: SmolLM2-135M)")
+    serve.add_argument("--no-filter", action="store_true", help="the completions API serves plain samples, unfiltered, as model 'unscathed-unfiltered' (e.g. a distilled --generator)")
     serve.add_argument("--secure-cookies", action="store_true", help="mark cookies Secure (when served over HTTPS)")
     serve.set_defaults(func=cmd_serve)
 
@@ -40,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .settings import WebSettings
 
-    settings = WebSettings(db_url=args.db, model=args.model, generator=args.generator, secure_cookies=args.secure_cookies)
+    settings = WebSettings(db_url=args.db, model=args.model, generator=args.generator, secure_cookies=args.secure_cookies, filter_completions=not args.no_filter)
     print(f"unscathed serve: http://{args.host}:{args.port}/ on {args.db} (models load on first use)", file=sys.stderr)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
     return 0

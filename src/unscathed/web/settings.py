@@ -18,6 +18,7 @@ class WebSettings(_Strict):
     model: str | None = field(default=None, metadata={"help": "classifier directory; None = the default classifier"})
     generator: str | None = field(default=None, metadata={"help": "generator directory; None = SmolLM2-135M"})
     session_hours: float = field(default=12.0, metadata={"help": "a login lasts this long"})
+    filter_completions: bool = field(default=True, metadata={"help": "the completions API returns only completions the filter accepts; False serves plain samples"})
     secure_cookies: bool = field(default=False, metadata={"help": "mark cookies Secure (set when served over HTTPS)"})
     double_label_share: float = field(default=0.2, metadata={"help": "share of queued snippets labeled by two people, for agreement"})
     gold_rate: float = field(default=0.1, metadata={"help": "chance that the next snippet is a gold one with a known answer"})
