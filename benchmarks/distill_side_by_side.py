@@ -1,12 +1,14 @@
 """Distilled generators side by side with the original and the filtered original, on held-out prompts.
 
     .venv/bin/python benchmarks/distill_side_by_side.py --distilled runs/rl --distilled runs/sft \
-        [--model CLASSIFIER] [--prompts 32] [--samples 4] [--adversarial-prompts FILE] [--out DIR]
+        [--model CLASSIFIER] [--prompts 32] [--samples 4] [--adversarial-prompts FILE] [--labels FILE] [--out DIR]
     .venv/bin/python benchmarks/distill_side_by_side.py --train rl,sft --steps 20 --out runs/bench   # distil first
 
 Held-out prompts are the seed prompts' test split (the distillation trains on the train split). Prints the
 table of unsafe rates (classifier and keyword judges), quality against the original (a STAND-IN rater,
 said so in the output), KL to the original, and cost; writes table.txt and side_by_side.json into --out.
+With --labels (the labeled.jsonl of benchmarks/distill_labeled_sample.py), the column "unsafe (labeled)" gives
+each generator's unsafe rate from a person's blind labels, matched to the table's rows by generator name.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import torch
 
 from unscathed.config import FilterPolicy
 from unscathed.distill import DistillConfig, load_prompts
-from unscathed.distill.compare import as_json, side_by_side, table
+from unscathed.distill.compare import as_json, attach_labeled, side_by_side, table
+from unscathed.distill.labeled import labeled_rates, read_labeled
 from unscathed.models.classifier import HFClassifier
 from unscathed.models.generator import HFGenerator
 
@@ -41,12 +44,15 @@ def held_out_prompts(n: int) -> list[str]:
 
 
 def read_adversarial(path: str | None) -> list[str]:
-    """Adversarial prompts: JSONL with a 'prompt' field, or text with one prompt per line."""
+    """Adversarial prompts: JSONL with a 'prompt' field, or text with one prompt per line; each prompt once
+    (attack files hold several edited completions of the same prompt)."""
     if path is None:
         return []
     if path.endswith(".jsonl"):
-        return [p.prompt for p in load_prompts(path, split=None)]
-    return [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        prompts = [p.prompt for p in load_prompts(path, split=None)]
+    else:
+        prompts = [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(dict.fromkeys(prompts))
 
 
 def train_arms(methods: list[str], generator_dir: Path, classifier: HFClassifier, out: Path, settings: dict) -> dict[str, Path]:
@@ -77,10 +83,17 @@ def compare_and_report(original: HFGenerator, distilled_dirs: dict[str, Path], c
     torch.manual_seed(args.seed)
     began = time.perf_counter()
     rows = side_by_side(original, distilled, classifier, prompts, args.samples, policy, args.max_new_tokens, args.chunk, read_adversarial(args.adversarial_prompts), log=say)
+    header_labels = ""
+    if args.labels:
+        samples = read_labeled(args.labels)
+        unmatched = attach_labeled(rows, labeled_rates(samples))
+        if unmatched:
+            say(f"{args.labels}: labels for {unmatched} match no generator in the table; left out")
+        header_labels = f"; unsafe (labeled): {len(samples)} blind human labels of single unfiltered samples ({args.labels})"
     text = table(rows)
     header = (f"{len(prompts)} held-out prompts (seed test split), {args.samples} unfiltered samples each, pure sampling (temperature 1, top_p 1); "
               f"classifier {classifier.version}, threshold {classifier.threshold:.4g}; filter batch {args.batch}, budget {args.max_attempts}; "
-              f"evaluation took {time.perf_counter() - began:.0f} s")
+              f"evaluation took {time.perf_counter() - began:.0f} s{header_labels}")
     print(header + "\n\n" + text, flush=True)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -97,6 +110,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=40)
     parser.add_argument("--chunk", type=int, default=8, help="prompts per generator call (memory)")
     parser.add_argument("--adversarial-prompts", help="JSONL ('prompt' field) or text file of adversarial prompts")
+    parser.add_argument("--labels", help="labeled.jsonl (prompt, completion, generator, label) from distill_labeled_sample.py: adds 'unsafe (labeled)'")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="directory for table.txt and side_by_side.json (and trained generators with --train)")
 

@@ -49,6 +49,7 @@ class ArmResult:
     calls_per_prompt: float = float("nan")
     failed_closed: float = 0.0
     unsafe_adversarial: Estimate | None = None
+    unsafe_labeled: Estimate | None = None  # from a person's blind labels (distill.labeled), when given
     notes: list[str] = field(default_factory=list)
 
 
@@ -249,16 +250,25 @@ def _interval(e: Estimate | None, digits: int = 3) -> str:
 
 def table(rows: Sequence[ArmResult]) -> str:
     """The side-by-side table as fixed-width text."""
-    header = ["generator", "unsafe (classifier)", "unsafe (keyword judge)", "quality vs original*", "KL to original (nats)", "s/completion", "draws/completion", "calls/prompt", "failed closed", "unsafe (adversarial)"]
+    header = ["generator", "unsafe (classifier)", "unsafe (keyword judge)", "unsafe (labeled)", "quality vs original*", "KL to original (nats)", "s/completion", "draws/completion", "calls/prompt", "failed closed", "unsafe (adversarial)"]
     lines = [[
-        r.name, _interval(r.unsafe), _interval(r.unsafe_keyword), _interval(r.quality),
+        r.name, _interval(r.unsafe), _interval(r.unsafe_keyword), _interval(r.unsafe_labeled), _interval(r.quality),
         "n/a" if r.kl is None else f"{r.kl:.3f}" + ("" if r.kl_se is None else f" ± {1.96 * r.kl_se:.3f}"),
         f"{r.seconds_per_completion:.3f}", f"{r.draws_per_completion:.2f}", f"{r.calls_per_prompt:.2f}", f"{r.failed_closed:.3f}", _interval(r.unsafe_adversarial),
     ] for r in rows]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
     render = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths))  # noqa: E731
     notes = sorted({f"{r.name}: {n}" for r in rows for n in r.notes})
-    return "\n".join([render(header), "-+-".join("-" * w for w in widths), *map(render, lines), "", f"* {RATER_NOTE}.", "  Intervals: 95%, over prompts; '0 (<x)' is the zero-event upper bound 3/n.", *notes])
+    return "\n".join([render(header), "-+-".join("-" * w for w in widths), *map(render, lines), "", f"* {RATER_NOTE}.", "  Intervals: 95%, over prompts; '0 (<x)' is the zero-event upper bound 3/n; labeled: Wilson, over labels.", *notes])
+
+
+def attach_labeled(rows: Sequence[ArmResult], rates: dict[str, Estimate]) -> list[str]:
+    """Put each generator's labeled unsafe rate on its unfiltered row; return the labeled names with no row."""
+    by_name = {r.name: r for r in rows}
+    for name, estimate in rates.items():
+        if name in by_name:
+            by_name[name].unsafe_labeled = estimate
+    return sorted(set(rates) - set(by_name))
 
 
 def as_json(rows: Sequence[ArmResult]) -> list[dict[str, Any]]:
