@@ -78,13 +78,20 @@ def check_same_scores(snippets: list[dict], rows: list[dict], tolerance: float =
     return gap
 
 
+NOTES = ("Edit budgets: TextAttack's DeepWordBug allows a Levenshtein distance of 30; ours:deepwordbug runs with max_edits=30 "
+         "edited words (one character edit each), the comparable budget (its default of 3 is far tighter); ours:hotflip keeps its "
+         "default of 3 words (TextAttack's HotFlip allows 2). Queries are counted the same way on both sides: every text sent "
+         "for scoring, the unedited one and the word-importance probes included (TextAttack 0.3.11's GoalFunction.get_results "
+         "adds the whole list to num_queries before its score cache is consulted: the cache saves compute, not queries).")
+
+
 def report() -> None:
     """The table from the last run's rows and the verdicts in the judgements file (rerun after judging)."""
     run = json.loads(RUN.read_text())
     summary = summarise(run["rows"], read_judgements(JUDGEMENTS), EDITS)
     table = table_markdown(summary)
     print(table)
-    (RESULTS / "attack_peer.md").write_text(f"# Attack peer benchmark\n\n{run['settings']}\n\n{table}\n\n{judged_share(summary)}\n")
+    (RESULTS / "attack_peer.md").write_text(f"# Attack peer benchmark\n\n{run['settings']}\n\n{table}\n\n{judged_share(summary)}\n\n{NOTES}\n")
     (RESULTS / "attack_peer_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
 
 

@@ -1,7 +1,8 @@
 """Our side of the peer benchmark: ``unscathed.attack`` recipes on the snippets TextAttack attacks.
 
 Each recipe keeps its own defaults (``AttackConfig``) except the query budget, which is the benchmark's, so
-every method spends at most the same number of classifier queries on a snippet. Rows have the fields the
+every method spends at most the same number of classifier queries on a snippet, and the edit budgets in
+``PEER_BUDGETS``, which match the TextAttack recipe of the same name. Rows have the fields the
 TextAttack side writes (method, snippet_id, status, queries, seconds, p_before, p_after, edited).
 """
 
@@ -18,6 +19,9 @@ from unscathed.models.generator import HFGenerator
 from unscathed.snippet import Snippet
 
 OUR_RECIPES = tuple(RECIPES)
+# TextAttack's DeepWordBug allows a Levenshtein distance of 30 (one character edit per word, so up to ~30 words);
+# our default of 3 edited words would make the comparison unfair. HotFlip keeps ours (TextAttack's allows 2 words).
+PEER_BUDGETS = {"deepwordbug": {"max_edits": 30}}
 
 
 def _row(recipe: str, snippet_id: str, result: AttackResult) -> dict:
@@ -42,10 +46,10 @@ def run_ours(recipes: list[str], classifier, snippets: list[dict], budget: int, 
     if unknown:
         raise SystemExit(f"unknown recipe(s) {', '.join(unknown)}; ours are {', '.join(RECIPES)}")
     generator = HFGenerator.default()
-    config = AttackConfig(max_queries=budget, seed=seed)
     rows = []
     for recipe in recipes:
         random.seed(seed), torch.manual_seed(seed)
+        config = AttackConfig(max_queries=budget, seed=seed, **PEER_BUDGETS.get(recipe, {}))
         attack = build_recipe(recipe, classifier, config, generator=generator)
         for k, s in enumerate(snippets, start=1):
             rows.append(_row(recipe, s["snippet_id"], attack.run(Snippet(s["prompt"], s["completion"]))))
