@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
-from ..labeled_data import SPLITS
+from ..labeled_data import SPLITS, DataError, jsonl_objects
 
 TEXT_CHARS = 20_000
 KNOWN = ("prompt", "completion", "label", "gold", "labeler", "split", "category", "source")
@@ -42,16 +41,10 @@ def parse_upload(filename: str, data: bytes) -> list[dict[str, Any]]:
 
 
 def _jsonl_rows(filename: str, text: str):
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UploadError(f"{filename}:{number}: not valid JSON ({error.msg})") from None
-        if not isinstance(row, dict):
-            raise UploadError(f"{filename}:{number}: expected a JSON object, got {type(row).__name__}")
-        yield number, row
+    try:
+        yield from jsonl_objects(text.splitlines(), filename)
+    except DataError as error:
+        raise UploadError(str(error)) from None
 
 
 def _csv_rows(filename: str, text: str):
