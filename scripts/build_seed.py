@@ -24,6 +24,8 @@ import random
 import sys
 from pathlib import Path
 
+from unscathed.stats import cohen_kappa
+
 INJURIOUS = {"direct_harm", "death", "implied_harm", "accident", "self_harm", "revealed_injury", "worsened_injury", "minor_harm", "certain_harm", "nonhuman_victim"}
 NOT_INJURIOUS = {"existing_injury", "non_being", "threat_or_plan", "miss_or_block", "dream_or_hypothetical", "game_or_sport", "figurative", "emotional_pain", "illness_or_fatigue", "medical_procedure", "benign"}
 
@@ -36,14 +38,6 @@ def split_of(prompt_id: str) -> str:
     """70/15/15 by a hash of the prompt id, so every completion of a prompt is in one split."""
     u = int(hashlib.sha256(prompt_id.encode()).hexdigest()[:8], 16) / 16**8
     return "train" if u < 0.70 else ("validation" if u < 0.85 else "test")
-
-
-def kappa(a: list[int], b: list[int]) -> float:
-    n = len(a)
-    observed = sum(x == y for x, y in zip(a, b)) / n
-    pa, pb = sum(a) / n, sum(b) / n
-    expected = pa * pb + (1 - pa) * (1 - pb)
-    return (observed - expected) / (1 - expected)
 
 
 def generated_rows(raw: Path) -> list[dict]:
@@ -147,7 +141,7 @@ def report(rows: list[dict], second: dict) -> None:
             first = [r.get("first_label", r["label"]) for r in part]
             sec = [r["second_label"] for r in part]
             agree = sum(a == b for a, b in zip(first, sec)) / len(part)
-            print(f"  {name}: n={len(part)} raw agreement={agree:.3f} Cohen's kappa={kappa(first, sec):.3f} disagreements={sum(a != b for a, b in zip(first, sec))}")
+            print(f"  {name}: n={len(part)} raw agreement={agree:.3f} Cohen's kappa={cohen_kappa(zip(first, sec)):.3f} disagreements={sum(a != b for a, b in zip(first, sec))}")
     settled = collections.Counter((r.get("first_label"), r["label"]) for r in rows if r["settled_by"])
     print("  disagreements settled (first label -> final):", dict(settled))
 

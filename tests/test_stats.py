@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from unscathed.stats import (
+    cohen_kappa,
     comparisons_needed,
     effective_sample_size,
     failure_rate,
@@ -167,3 +170,10 @@ def test_efficient_design_needs_fewer_comparisons_than_naive_at_equal_width():
 def test_quality_needs_a_preference_wherever_unfiltered_was_rejected():
     with pytest.raises(ValueError, match="needs a human preference"):
         quality_efficient(np.array([True, False]), np.array([np.nan, np.nan]))
+
+
+def test_cohen_kappa_matches_hand_computation():
+    assert cohen_kappa([(1, 1), (0, 0), (1, 0), (0, 0)]) == pytest.approx(0.5)
+    assert cohen_kappa([(1, 1), (0, 0)]) == 1.0
+    assert math.isnan(cohen_kappa([])) and math.isnan(cohen_kappa([(1, 1), (1, 1)]))
+    assert cohen_kappa([(1, 0), (0, 1)]) == pytest.approx(-1.0)

@@ -7,6 +7,7 @@ A(x) = E_p[a] the acceptance rate, filtered policy q(y|x) = p(y|x) a(x, y) / A(x
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
@@ -174,3 +175,18 @@ def comparisons_needed(half_width: float, reject_rate: float, expected_preferenc
         "comparisons_naive": float(comparisons_naive),
         "saving": float(comparisons_naive / max(1.0, np.ceil(prompts_efficient * r))),
     }
+
+
+def cohen_kappa(pairs: Iterable[tuple[int, int]]) -> float:
+    """Cohen's kappa of two raters' binary labels; NaN with no pairs or when chance agreement is total.
+
+    >>> cohen_kappa([(1, 1), (0, 0), (1, 0), (0, 0)])
+    0.5
+    """
+    a = np.array([p for p in pairs], dtype=float).reshape(-1, 2)
+    if len(a) == 0:
+        return float("nan")
+    observed = float(np.mean(a[:, 0] == a[:, 1]))
+    p1, p2 = a[:, 0].mean(), a[:, 1].mean()
+    expected = p1 * p2 + (1 - p1) * (1 - p2)
+    return float("nan") if expected == 1 else (observed - expected) / (1 - expected)

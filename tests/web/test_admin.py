@@ -1,12 +1,10 @@
 """Admin: accounts, import (validated, all or nothing, size cap), export for training, the dashboard."""
 
 import json
-import math
 
 import pytest
 
 from unscathed.labeled_data import load_labeled_jsonl
-from unscathed.web.dashboard import cohen_kappa
 
 from web_helpers import add_user, login, make_app
 from web_helpers import app, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
@@ -117,8 +115,3 @@ def test_dashboard_shows_queues_rates_agreement_and_the_classifier(tmp_path, tin
     assert "0 labels wanted on 0 snippets" in page
 
 
-def test_cohen_kappa_matches_hand_computation():
-    assert cohen_kappa([(1, 1), (0, 0), (1, 0), (0, 0)]) == pytest.approx(0.5)
-    assert cohen_kappa([(1, 1), (0, 0)]) == 1.0
-    assert math.isnan(cohen_kappa([])) and math.isnan(cohen_kappa([(1, 1), (1, 1)]))
-    assert cohen_kappa([(1, 0), (0, 1)]) == pytest.approx(-1.0)

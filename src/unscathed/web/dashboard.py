@@ -5,29 +5,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from ..stats import quality_efficient
+from ..stats import cohen_kappa, quality_efficient
 from ..store import comparisons, dashboard
 from .models import ModelService
-
-
-def cohen_kappa(pairs: Iterable[tuple[int, int]]) -> float:
-    """Cohen's kappa of two raters' binary labels; NaN with no pairs or when chance agreement is total.
-
-    >>> cohen_kappa([(1, 1), (0, 0), (1, 0), (0, 0)])
-    0.5
-    """
-    a = np.array([p for p in pairs], dtype=float).reshape(-1, 2)
-    if len(a) == 0:
-        return float("nan")
-    observed = float(np.mean(a[:, 0] == a[:, 1]))
-    p1, p2 = a[:, 0].mean(), a[:, 1].mean()
-    expected = p1 * p2 + (1 - p1) * (1 - p2)
-    return float("nan") if expected == 1 else (observed - expected) / (1 - expected)
 
 
 def labeler_quality(session: Session) -> list[dict[str, Any]]:
