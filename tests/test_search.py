@@ -1,12 +1,11 @@
 import json
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import optuna
-from conftest import toy_rows
+from conftest import free_port, toy_rows
 
 from unscathed.cli import main
 from unscathed.config import TrainConfig
@@ -14,12 +13,6 @@ from unscathed.config import TrainConfig
 
 def _write(rows, path):
     path.write_text("".join(json.dumps({"prompt": r.prompt, "completion": r.completion, "label": r.label}) + "\n" for r in rows))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_search_stores_the_study_and_writes_a_usable_best_config(tiny_encoder_dir, tmp_path, capsys):
@@ -44,7 +37,7 @@ def test_search_stores_the_study_and_writes_a_usable_best_config(tiny_encoder_di
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--config", str(best)]) == 0
 
     # And the study is viewable in optuna-dashboard, a real server on loopback.
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-c", "from optuna_dashboard._cli import main; main()", storage, "--port", str(port), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(100):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 import openai
 import pytest
 from fastapi.testclient import TestClient
+from conftest import free_port
 from web_helpers import app, template_db, tiny_models  # noqa: F401 (fixtures of the web app)
 
 from unscathed.store import open_store
@@ -22,12 +22,6 @@ from unscathed.store import open_store
 HERE = Path(__file__).parent
 MODEL = "unscathed-filtered"
 PROMPTS = ["The knight rode to the castle and", "She opened the old door and"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, timeout: float = 120.0) -> None:
@@ -50,7 +44,7 @@ def _wait_until_up(process: subprocess.Popen, url: str, timeout: float = 120.0) 
 def server(tmp_path_factory, tiny_generator_dir, tiny_encoder_dir):
     """Base URL of a uvicorn process on a free loopback port serving tests/web/completions_app.py."""
     db = f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "COMPLETIONS_APP": json.dumps({"generator": str(tiny_generator_dir), "encoder": str(tiny_encoder_dir), "db": db})}
     command = [sys.executable, "-m", "uvicorn", "--factory", "completions_app:make_app", "--app-dir", str(HERE), "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
