@@ -59,8 +59,11 @@ class EnsembleClassifier(CalibratedByMetadata):
         return np.stack([m.score(snippets) for m in self.members])
 
     def score(self, snippets: Sequence[Snippet]) -> np.ndarray:
-        scores = self.member_scores(snippets)
-        return scores.max(axis=0) if self.metadata.reduce == "max" else scores.mean(axis=0)
+        return self.combine(self.member_scores(snippets))
+
+    def combine(self, member_scores: np.ndarray) -> np.ndarray:
+        """The ensemble's P(injury) from its members' scores, shape (members, snippets) -> (snippets,)."""
+        return member_scores.max(axis=0) if self.metadata.reduce == "max" else member_scores.mean(axis=0)
 
     def disagreement(self, snippets: Sequence[Snippet]) -> np.ndarray:
         """Standard deviation of the members' scores per snippet (0 when they agree)."""
@@ -96,20 +99,25 @@ def member_data(train: list[LabeledSnippet], config: TrainConfig, index: int) ->
 def train_ensemble(rows: list[LabeledSnippet], out_dir: str | Path, config: TrainConfig, progress: bool = True) -> EnsembleClassifier:
     """Train ``config.ensemble_size`` members, calibrate the combined score, and save the ensemble atomically."""
     from .fit import fit
-    from .train import calibrated_metrics, load_base, save_atomically, training_splits
+    from .train import calibrated_on, evaluate, load_base, save_atomically, training_splits
 
     train, validation, test = training_splits(rows, config)
-    members = []
+    validation_snippets = [Snippet(r.prompt, r.completion) for r in validation]
+    members, validation_scores = [], []
     for index in range(config.ensemble_size):
         member_config = replace(config, seed=config.seed + index, ensemble_size=1)
         member = load_base(member_config)
         fit(member, member_data(train, config, index), member_config, progress)
-        member.metadata.threshold, member.metadata.validation_metrics = calibrated_metrics(member, validation, [], config.target_recall)
+        # Scored once: the same validation scores calibrate the member and, combined, the ensemble.
+        validation_scores.append(member.score(validation_snippets))
+        member.metadata.threshold, figures = calibrated_on(validation_scores[-1], validation, config.target_recall)
+        member.metadata.validation_metrics = {"validation": figures}
         member.metadata.train_config = asdict(member_config)
         members.append(member)
     metadata = EnsembleMetadata(base_model=members[0].metadata.base_model, threshold=0.5, max_length=config.max_length, members=[f"member-{i}" for i in range(len(members))], reduce=config.ensemble_reduce)
     ensemble = EnsembleClassifier(members, metadata)
-    metadata.threshold, metrics = calibrated_metrics(ensemble, validation, test, config.target_recall)
+    metadata.threshold, figures = calibrated_on(ensemble.combine(np.stack(validation_scores)), validation, config.target_recall)
+    metrics = {"validation": figures, **({"test": evaluate(ensemble, test, metadata.threshold)} if test else {})}
     metadata.validation_metrics = {**metrics, "n_train": len(train)}
     metadata.target_recall, metadata.training_data_sha256, metadata.train_config = config.target_recall, data_hash(rows), asdict(config)
     metadata.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -77,12 +77,17 @@ def training_splits(rows: list[LabeledSnippet], config: TrainConfig) -> tuple[li
     return train, validation, test
 
 
-def calibrated_metrics(classifier, validation: list[LabeledSnippet], test: list[LabeledSnippet], target_recall: float) -> tuple[float, dict[str, Any]]:
-    """The highest threshold with validation recall >= target, and validation/test figures at it."""
-    scores = classifier.score([Snippet(r.prompt, r.completion) for r in validation])
+def calibrated_on(scores: np.ndarray, validation: list[LabeledSnippet], target_recall: float) -> tuple[float, dict[str, Any]]:
+    """From validation scores: the highest threshold with recall >= target, and the validation figures at it."""
     labels = np.array([r.label for r in validation])
     threshold = choose_threshold(scores, labels, target_recall)
-    metrics: dict[str, Any] = {"validation": summary(scores, labels, threshold)}
+    return threshold, summary(scores, labels, threshold)
+
+
+def calibrated_metrics(classifier, validation: list[LabeledSnippet], test: list[LabeledSnippet], target_recall: float) -> tuple[float, dict[str, Any]]:
+    """The highest threshold with validation recall >= target, and validation/test figures at it."""
+    threshold, figures = calibrated_on(classifier.score([Snippet(r.prompt, r.completion) for r in validation]), validation, target_recall)
+    metrics: dict[str, Any] = {"validation": figures}
     if test:
         metrics["test"] = evaluate(classifier, test, threshold)
     return threshold, metrics
