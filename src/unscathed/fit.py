@@ -56,9 +56,10 @@ def validation_loss(classifier: HFClassifier, rows: list[LabeledSnippet], config
     """Mean unweighted cross-entropy on ``rows`` (the early-stopping criterion)."""
     classifier.model.eval()
     plain = replace(config, imbalance="none")
-    losses = [_loss(classifier.model, classifier.tokenizer, rows[i : i + 64], plain, None).item() * len(rows[i : i + 64]) for i in range(0, len(rows), 64)]
+    chunks = [rows[i : i + 64] for i in range(0, len(rows), 64)]
+    total = sum(_loss(classifier.model, classifier.tokenizer, chunk, plain, None).item() * len(chunk) for chunk in chunks)
     classifier.model.train()
-    return float(sum(losses) / len(rows))
+    return float(total / len(rows))
 
 
 def fit(
@@ -82,7 +83,8 @@ def fit(
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     weight = class_weights([r.label for r in rows]).to(accelerator.device) if config.imbalance == "weighted" else None
-    steps = config.epochs * _steps_per_epoch(rows, config)
+    per_epoch = _steps_per_epoch(rows, config)
+    steps = config.epochs * per_epoch
     optimizer = torch.optim.AdamW(classifier.model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_scheduler(SCHEDULES[config.lr_schedule], optimizer, num_warmup_steps=int(config.warmup_fraction * steps), num_training_steps=steps)
     model, optimizer = accelerator.prepare(classifier.model, optimizer)
@@ -93,13 +95,13 @@ def fit(
         log.info("resuming from %s (%d of %d epochs done)", found, start, config.epochs)
     epoch_log.processes = accelerator.num_processes
     model.train()
-    with tqdm(total=steps, initial=start * _steps_per_epoch(rows, config), desc="training", disable=not progress or not accelerator.is_main_process, unit="step") as bar:
+    with tqdm(total=steps, initial=start * per_epoch, desc="training", disable=not progress or not accelerator.is_main_process, unit="step") as bar:
         for epoch in range(start, config.epochs):
             losses, norms = [], []
             for batch in _epoch_batches(rows, config, rng):
-                share = batch[accelerator.process_index :: accelerator.num_processes]
                 if len(batch) < accelerator.num_processes:
                     continue  # a last batch too small to give every process a share; the same in all processes
+                share = batch[accelerator.process_index :: accelerator.num_processes]
                 loss = _loss(model, classifier.tokenizer, share, config, weight)
                 accelerator.backward(loss)
                 # clip_grad_norm_ returns the norm before clipping; infinity measures without clipping.
