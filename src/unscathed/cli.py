@@ -91,19 +91,35 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def _training_rows(sources: list[str] | None):
     from .labeled_data import load_labeled
+
+    if not sources:
+        from .default_classifier import seed_data_path
+
+        sources = [str(seed_data_path())]
+    return [row for source in sources for row in load_labeled(source)]
+
+
+def cmd_train_probe(args: argparse.Namespace) -> int:
+    from .probe_train import ProbeTrainConfig, train_probe
+
+    config = ProbeTrainConfig(**({"backbone": args.base_model} if args.base_model else {}), **({"target_recall": args.target_recall} if args.target_recall else {}))
+    probe = train_probe(_training_rows(args.data), args.out, config)
+    print(json.dumps({"out": args.out, "version": probe.version, "threshold": probe.threshold, **probe.metadata.validation_metrics}, indent=2))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
     from .train import train_classifier
+
+    if args.kind == "probe":
+        return cmd_train_probe(args)
 
     given = json.loads(Path(args.config).read_text()) if args.config else {}
     given.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None})
     config = TrainConfig.from_dict(given)
-    data = args.data
-    if data is None:
-        from .default_classifier import seed_data_path
-
-        data = str(seed_data_path())
-    rows = load_labeled(data)
+    rows = _training_rows(args.data)
     checkpoints = args.checkpoint_dir or f"{args.out.rstrip('/')}.checkpoints"
     classifier = train_classifier(rows, args.out, config, checkpoint_dir=checkpoints, resume=args.resume)
     from accelerate import PartialState
@@ -141,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="fine-tune a classifier and choose its threshold")
-    train.add_argument("--data", help="labeled JSONL file or store URL (default: the seed dataset)")
+    train.add_argument("--data", action="append", help="labeled JSONL file or store URL, repeatable (default: the seed dataset)")
+    train.add_argument("--kind", choices=("encoder", "probe"), default="encoder", help="encoder: fine-tune --base-model (MiniLM by default); probe: logistic regression on the generator's hidden states (--base-model: its causal LM; the default generator if omitted)")
     train.add_argument("--out", required=True, help="directory to write the classifier to")
     train.add_argument("--config", help="JSON file of training settings (e.g. written by `unscathed search`); options given here override it")
     train.add_argument("--checkpoint-dir", help="where to checkpoint after every epoch (default: OUT.checkpoints)")
@@ -155,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .egregious import add_egregious_parser
     from .evaluate import add_evaluate_parser
     from .experiment import add_experiment_parser
+    from .finetune_generator.cli import add_finetune_generator_parser
     from .ingest import add_ingest_parser
     from .search import add_search_parser
 
@@ -166,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_distill_parser(sub)
     add_search_parser(sub)
     add_experiment_parser(sub)
+    add_finetune_generator_parser(sub)
     from .web.serve import add_serve_parser
 
     add_serve_parser(sub)

@@ -1,19 +1,19 @@
-"""The default classifier: all-MiniLM-L6-v2 fine-tuned on the repository's seed dataset, cached after the first run."""
+"""The default classifier: a probe on the default generator's hidden states, shipped in the package.
+
+It is small (a logistic-regression head, well under 1 MB) and reproduced by the command in the README, so a
+fresh clone scores offline with no training. ``seed_data_path`` names the seed dataset other stages default to.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
-from .config import TrainConfig, cache_dir
-from .labeled_data import data_hash, load_labeled_jsonl
-from .models.classifier import HFClassifier
-
-log = logging.getLogger(__name__)
+from .models.probe import ProbeClassifier
 
 # The seed data lives in the repository (the package is installed from a checkout, editable).
 SEED_DATA = Path(__file__).resolve().parents[2] / "data" / "seed" / "snippets.jsonl"
+DEFAULT_PROBE = Path(__file__).resolve().parent / "models" / "default_probe"
 
 
 def seed_data_path() -> Path:
@@ -23,20 +23,12 @@ def seed_data_path() -> Path:
     return path
 
 
-def default_classifier_dir(progress: bool = True) -> Path:
-    """Directory of the default classifier; trains it (about ten minutes on 2 CPU cores) when not cached.
-
-    The cache key is the hash of the seed data, so editing the data retrains the default.
-    """
-    from .train import train_classifier
-
-    rows = load_labeled_jsonl(seed_data_path())
-    target = cache_dir() / f"classifier-default-{data_hash(rows)[:12]}"
-    if not (target / "unscathed.json").exists():
-        log.warning("no cached default classifier: training one on %s into %s (once)", seed_data_path(), target)
-        train_classifier(rows, target, TrainConfig(), progress=progress)
-    return target
+def default_classifier_dir() -> Path:
+    """Directory of the shipped default classifier (a probe; see the README for the command that rebuilds it)."""
+    if not (DEFAULT_PROBE / "probe.safetensors").exists():
+        raise FileNotFoundError(f"the default classifier {DEFAULT_PROBE} is missing from this checkout")
+    return DEFAULT_PROBE
 
 
-def load_default_classifier() -> HFClassifier:
-    return HFClassifier.load(default_classifier_dir())
+def load_default_classifier() -> ProbeClassifier:
+    return ProbeClassifier.load(default_classifier_dir())

@@ -57,7 +57,16 @@ def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> Iterator[tup
 def load_labeled_jsonl(path: str | Path) -> list[LabeledSnippet]:
     """All rows of a labeled JSONL file (fields prompt, completion, label 0/1, optional split, category)."""
     rows = []
-    for number, row in read_jsonl(path, required=("prompt", "completion", "label")):
+    for number, row in read_jsonl(path, required=("completion", "label")):
+        if "prompt" not in row:
+            if "prompt_ref" not in row:
+                raise DataError(f"{path}:{number}: missing field 'prompt' (or a corpus 'prompt_ref')")
+            from .corpus_windows import resolve_prompt
+
+            try:
+                row["prompt"] = resolve_prompt(row["prompt_ref"])
+            except (KeyError, ValueError, FileNotFoundError) as error:
+                raise DataError(f"{path}:{number}: prompt_ref does not resolve: {error}") from error
         if row["label"] not in (0, 1) or isinstance(row["label"], bool):
             raise DataError(f"{path}:{number}: label must be 0 or 1, got {row['label']!r}")
         split = row.get("split")

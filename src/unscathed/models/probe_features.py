@@ -1,0 +1,99 @@
+"""Hidden-state features of a causal LM for the probe classifier, read in windows so no text goes unread.
+
+A snippet is read the way the generator writes it: the prompt's tokens, then the completion's. The
+completion is cut into overlapping windows of ``window`` tokens; each window is pooled (mean and max over its
+tokens, at each probe layer) with the whole preceding text as causal context. A completion longer than
+``piece`` tokens is read in several forward passes, each with ``context`` tokens of what came before, so a
+long harmless tail cannot hide an injury: the snippet's score is its most injurious window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from ..snippet import Snippet
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    layers: tuple[int, ...] = (6, 12, 18, 24)
+    window: int = 64
+    stride: int = 32
+    max_prompt_tokens: int = 192
+    piece: int = 1024
+    context: int = 192
+
+
+@dataclass(frozen=True)
+class _Piece:
+    owner: int  # index of the snippet
+    ids: list[int]
+    windows: list[tuple[int, int]]  # [start, end) positions in ``ids``
+
+
+def window_spans(length: int, window: int, stride: int) -> list[tuple[int, int]]:
+    """[start, end) spans of at most ``window`` covering 0..length, every ``stride``; the last ends at ``length``."""
+    if length <= window:
+        return [(0, length)]
+    starts = list(range(0, length - window + 1, stride))
+    if starts[-1] + window < length:
+        starts.append(length - window)
+    return [(s, s + window) for s in starts]
+
+
+def _pieces(owner: int, prompt_ids: list[int], completion_ids: list[int], settings: FeatureSettings) -> list[_Piece]:
+    if not completion_ids:  # an empty completion adds nothing: read the prompt's last token
+        if not prompt_ids:
+            raise ValueError(f"snippet {owner} has an empty prompt and an empty completion: nothing to score")
+        return [_Piece(owner, prompt_ids, [(len(prompt_ids) - 1, len(prompt_ids))])]
+    pieces = []
+    text = prompt_ids + completion_ids
+    for start in range(0, len(completion_ids), settings.piece):
+        end = min(start + settings.piece, len(completion_ids))
+        begin = max(0, len(prompt_ids) + start - (settings.context if start else settings.max_prompt_tokens))
+        ids = text[begin : len(prompt_ids) + end]
+        offset = len(prompt_ids) + start - begin
+        # Windows of this piece start inside it; the stride keeps their overlap across piece boundaries.
+        spans = window_spans(end - start, settings.window, settings.stride)
+        if start:  # one more window straddling the boundary with the previous piece
+            back = min(settings.window - settings.stride, offset)
+            spans = [(-back, -back + settings.window)] + spans
+        pieces.append(_Piece(owner, ids, [(offset + a, offset + b) for a, b in spans]))
+    return pieces
+
+
+def encode_snippet(tokenizer, snippet: Snippet, max_prompt_tokens: int) -> tuple[list[int], list[int]]:
+    """(prompt tokens, cut from the left; completion tokens), as the generator would see them."""
+    prompt = tokenizer(snippet.prompt, add_special_tokens=False)["input_ids"][-max_prompt_tokens:] if snippet.prompt.strip() else []
+    text = snippet.completion if not prompt else " " + snippet.completion.lstrip()
+    completion = tokenizer(text, add_special_tokens=False)["input_ids"] if snippet.completion.strip() else []
+    return prompt, completion
+
+
+@torch.inference_mode()
+def window_features(model, tokenizer, snippets: Sequence[Snippet], settings: FeatureSettings, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """(features of every window, shape (windows, 2 * len(layers) * hidden); the snippet index of each window)."""
+    pieces = [p for i, s in enumerate(snippets) for p in _pieces(i, *encode_snippet(tokenizer, s, settings.max_prompt_tokens), settings)]
+    feats: list[tuple[int, np.ndarray]] = []  # (piece index, window features), put back in piece order below
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    order = sorted(range(len(pieces)), key=lambda k: len(pieces[k].ids))  # similar lengths share a batch
+    for b in range(0, len(order), batch_size):
+        batch = [pieces[k] for k in order[b : b + batch_size]]
+        width = max(len(p.ids) for p in batch)
+        ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, piece in enumerate(batch):  # right padding: positions match the unpadded sequence
+            ids[row, : len(piece.ids)] = torch.tensor(piece.ids)
+            mask[row, : len(piece.ids)] = 1
+        out = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
+        layers = torch.stack([out.hidden_states[layer] for layer in settings.layers], dim=1).float()  # (B, L, T, H)
+        for row, k in enumerate(order[b : b + batch_size]):
+            for a, b_ in pieces[k].windows:
+                span = layers[row, :, a:b_, :]
+                feats.append((k, torch.cat([span.mean(dim=1), span.amax(dim=1)], dim=-1).flatten().cpu().numpy()))
+    feats.sort(key=lambda pair: pair[0])  # stable: windows stay in reading order within a piece
+    return np.stack([f for _, f in feats]), np.array([pieces[k].owner for k, _ in feats])

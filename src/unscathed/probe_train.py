@@ -1,0 +1,170 @@
+"""Train the probe classifier: logistic regression on the generator's hidden states, with a guaranteed threshold.
+
+Three disjoint uses of the labeled data, split by prompt:
+- ``train`` fits the probe;
+- the first half of ``validation`` (by prompt) picks the L2 strength;
+- the second half sets the threshold with the Clopper-Pearson rule of ``calibrate``, on one injurious
+  completion per prompt (completions of one prompt are not independent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from .calibrate import threshold_for_recall
+from .config import _Strict, cache_dir
+from .labeled_data import LabeledSnippet, data_hash
+from .metrics import summary
+from .models.classifier import ClassifierMetadata
+from .models.probe import DEFAULT_BACKBONE, ProbeClassifier, ProbeHead, load_backbone, max_by_owner, sigmoid
+from .models.probe_features import FeatureSettings, window_features
+from .snippet import Snippet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProbeTrainConfig(_Strict):
+    backbone: str = field(default=DEFAULT_BACKBONE, metadata={"help": "causal-LM directory whose hidden states the probe reads; default: the default generator"})
+    l2_grid: tuple[float, ...] = field(default=(1e-3, 3e-3, 1e-2, 3e-2, 1e-1), metadata={"help": "L2 strengths tried; the one with the lowest selection log-loss wins"})
+    target_recall: float = field(default=0.95, metadata={"help": "the one-sided lower confidence bound on recall the threshold must reach"})
+    confidence: float = field(default=0.95, metadata={"help": "confidence of that bound"})
+    seed: int = field(default=0, metadata={"help": "seed for the choice of one positive per prompt"})
+
+
+def _key(s: LabeledSnippet | Snippet) -> str:
+    return hashlib.sha256(f"{s.prompt}\x00{s.completion}".encode()).hexdigest()
+
+
+class FeatureCache:
+    """Window features per snippet, kept on disk per (backbone, feature settings), so reruns compute only new rows."""
+
+    def __init__(self, backbone_id: str, settings: FeatureSettings) -> None:
+        tag = hashlib.sha256(f"{backbone_id}{asdict(settings)}".encode()).hexdigest()[:12]
+        self.path = cache_dir() / f"probe-features-{tag}.npz"
+        self.rows: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            data = np.load(self.path)
+            self.rows = {k: data[k] for k in data.files}
+
+    def features(self, model, tokenizer, snippets: Sequence[LabeledSnippet], settings: FeatureSettings) -> tuple[np.ndarray, np.ndarray]:
+        missing = list({_key(s): s for s in snippets if _key(s) not in self.rows}.values())
+        for start in range(0, len(missing), 256):
+            chunk = missing[start : start + 256]
+            feats, owners = window_features(model, tokenizer, [Snippet(s.prompt, s.completion) for s in chunk], settings)
+            for i, s in enumerate(chunk):
+                self.rows[_key(s)] = feats[owners == i].astype(np.float32)
+            self._save()
+            log.info("probe features: %d of %d new snippets done", min(start + 256, len(missing)), len(missing))
+        parts = [self.rows[_key(s)] for s in snippets]
+        return np.concatenate(parts), np.repeat(np.arange(len(snippets)), [len(p) for p in parts])
+
+    def _save(self) -> None:
+        partial = self.path.with_suffix(".partial.npz")
+        np.savez(partial, **self.rows)
+        partial.replace(self.path)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, sample_weight: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weighted L2-regularised logistic regression on standardised features (full-batch L-BFGS, float64)."""
+    X, Y, W = (torch.tensor(a, dtype=torch.float64) for a in (x, y, sample_weight))
+    w = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([w, b], lr=1.0, max_iter=500, tolerance_grad=1e-9, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (W * torch.nn.functional.binary_cross_entropy_with_logits(X @ w + b, Y, reduction="none")).sum() / W.sum() + l2 * (w @ w) / 2
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return w.detach().numpy(), float(b.item())
+
+
+def split_validation(rows: Sequence[LabeledSnippet]) -> tuple[list[LabeledSnippet], list[LabeledSnippet]]:
+    """(selection, calibration): the validation rows halved by a hash of the prompt."""
+    def half(r: LabeledSnippet) -> int:
+        return hashlib.sha256(f"calibration:{r.prompt}".encode()).digest()[0] % 2
+
+    return [r for r in rows if half(r) == 0], [r for r in rows if half(r) == 1]
+
+
+def one_positive_per_prompt(rows: Sequence[LabeledSnippet], scores: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """All negatives, and one injurious snippet per prompt chosen at random: independent positives for the bound."""
+    rng = np.random.default_rng(seed)
+    by_prompt: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r.label == 1:
+            by_prompt.setdefault(r.prompt, []).append(i)
+    keep = [i for i, r in enumerate(rows) if r.label == 0] + [int(rng.choice(ix)) for ix in by_prompt.values()]
+    keep.sort()
+    return scores[keep], np.array([rows[i].label for i in keep])
+
+
+def _class_weights(y: np.ndarray) -> np.ndarray:
+    pos = max(y.mean(), 1e-9)
+    return np.where(y == 1, 0.5 / pos, 0.5 / max(1 - pos, 1e-9))
+
+
+def train_probe(rows: Sequence[LabeledSnippet], out_dir: str | Path, config: ProbeTrainConfig = ProbeTrainConfig(), settings: FeatureSettings = FeatureSettings()) -> ProbeClassifier:
+    """Fit, select, calibrate and save a probe; rows need a ``split`` (train / validation / test)."""
+    from .train import save_atomically
+
+    parts = {name: [r for r in rows if r.split == name] for name in ("train", "validation", "test")}
+    if not parts["train"] or not parts["validation"]:
+        raise ValueError("the probe needs rows in both the train and the validation split")
+    selection, calibration = split_validation(parts["validation"])
+    model, tokenizer = load_backbone(config.backbone)
+    backbone_id = _backbone_id(config.backbone)
+    cache = FeatureCache(backbone_id, settings)
+    x_train, owner_train = cache.features(model, tokenizer, parts["train"], settings)
+    y_train = np.array([parts["train"][i].label for i in owner_train], float)
+    mean, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6
+
+    def scores_of(split_rows: list[LabeledSnippet], head: ProbeHead) -> np.ndarray:
+        x, owners = cache.features(model, tokenizer, split_rows, settings)
+        return max_by_owner(sigmoid(head.logits(x)), owners, len(split_rows))
+
+    best: tuple[float, ProbeHead, float] | None = None
+    y_sel = np.array([r.label for r in selection])
+    for l2 in config.l2_grid:
+        w, b = fit_logistic((x_train - mean) / scale, y_train, l2, _class_weights(y_train))
+        head = ProbeHead(mean, scale, w, b)
+        p = np.clip(scores_of(selection, head), 1e-7, 1 - 1e-7)
+        weights = _class_weights(y_sel)
+        loss = float(-(weights * (y_sel * np.log(p) + (1 - y_sel) * np.log(1 - p))).sum() / weights.sum())
+        log.info("l2 %.0e: selection log-loss %.4f", l2, loss)
+        if best is None or loss < best[0]:
+            best = (loss, head, l2)
+    assert best is not None
+    _, head, l2 = best
+    cal_scores, cal_labels = one_positive_per_prompt(calibration, scores_of(calibration, head), config.seed)
+    chosen = threshold_for_recall(cal_scores, cal_labels, config.target_recall, config.confidence)
+    metrics = {"selection": summary(scores_of(selection, head), y_sel, chosen.threshold), "calibration": asdict(chosen), "l2": l2, "n_train": len(parts["train"])}
+    if parts["test"]:
+        metrics["test"] = summary(scores_of(parts["test"], head), np.array([r.label for r in parts["test"]]), chosen.threshold)
+    metadata = ClassifierMetadata(
+        base_model=config.backbone, threshold=chosen.threshold, training_data_sha256=data_hash(list(rows)), target_recall=config.target_recall,
+        validation_metrics=metrics, train_config={**asdict(config), "kind": "probe", "backbone_id": backbone_id},
+        calibration=asdict(chosen), created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    probe = ProbeClassifier(model, tokenizer, head, settings, metadata)
+    save_atomically(probe.save, out_dir)
+    return probe
+
+
+def _backbone_id(spec: str) -> str:
+    if spec == DEFAULT_BACKBONE:
+        from .models.defaults import default_generator_name
+
+        return default_generator_name()
+    return str(Path(spec).resolve())
