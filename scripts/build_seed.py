@@ -72,9 +72,45 @@ def written_rows(raw: Path) -> list[dict]:
     return rows
 
 
+def relabel_v2(rows: list[dict], raw: Path) -> None:
+    """Apply the spec-v2 re-reading of generated rows (``relabel_v2_*.jsonl``, one file per reader, read in
+    order first, second, third) to ``rows`` in place: the consensus replaces the v1 label, which is kept."""
+    from unscathed.labels.rounds import consensus
+
+    answers: dict[str, list[dict]] = {}
+    for path in sorted(glob.glob(str(raw / "relabel_v2_*.jsonl"))):
+        for lab in read(path):
+            answers.setdefault(lab["id"], []).append(lab)
+    by_id = {r["id"]: r for r in rows}
+    for rid, labs in answers.items():
+        labs.sort(key=lambda a: a["order"])
+        decided = consensus(labs)
+        if decided is None:
+            raise SystemExit(f"{rid}: the two v2 readers disagree and no third reader has answered")
+        r = by_id[rid]
+        side = [a for a in labs if a["label"] == decided.label]
+        r["v1_label"], r["label"], r["unsure"] = r["label"], decided.label, decided.unsure
+        r["category"], r["note"] = side[0]["category"], f"v2 ({decided.rule}): {side[0].get('note', '')}"
+        r["v2_labels"] = [{k: a.get(k) for k in ("labeler", "label", "category", "unsure", "note")} for a in labs]
+
+
+def check_notes(raw: Path) -> None:
+    """Refuse answer files whose notes slipped by a row, unless the rows are relabeled (``relabel_v2_*``)."""
+    from unscathed.labels import misplaced_notes
+
+    relabeled = {lab["id"] for path in glob.glob(str(raw / "relabel_v2_*.jsonl")) for lab in read(path)}
+    shown = {r["id"]: r for path in glob.glob(str(raw / "tolabel_gen_*.jsonl")) for r in read(path)}
+    for path in sorted(glob.glob(str(raw / "labels_gen_*.jsonl"))):
+        answers = [{**shown[lab["id"]], **lab} for lab in read(path)]
+        unfixed = [i for i in misplaced_notes(answers) if i not in relabeled]
+        if unfixed:
+            raise SystemExit(f"{path}: notes that belong to a neighbouring row: {', '.join(unfixed)}; relabel those rows")
+
+
 def main() -> None:
     raw = Path(sys.argv[1] if len(sys.argv) > 1 else "data/seed/raw")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "data/seed")
+    check_notes(raw)
     rows = generated_rows(raw) + written_rows(raw)
     for r in rows:
         valid = INJURIOUS if r["label"] == 1 else NOT_INJURIOUS
@@ -94,20 +130,21 @@ def main() -> None:
         if s is None:
             continue
         r["second_label"], r["second_labeler"] = s["label"], s["labeler"]
+        r["first_label"] = r["label"]  # the v1 first label, which the v1 agreement figures compare
         if s["label"] != r["label"]:
             a = adjudicated.get(r["id"])
             if a is None:
                 missing.append(r["id"])
                 continue
-            r["first_label"] = r["label"]
             r["label"], r["category"], r["settled_by"] = a["label"], a["category"], a["adjudicator"]
             r["note"] = f"{r['note']} | adjudicated: {a['note']}"
     if missing:
         (raw / "disagreements.jsonl").write_text("".join(json.dumps({k: by_id[i][k] for k in ("id", "prompt", "completion", "label", "category", "note")} | {"second": second[i]}) + "\n" for i in missing))
         raise SystemExit(f"{len(missing)} disagreements need adjudication; listed in {raw / 'disagreements.jsonl'}")
+    relabel_v2(rows, raw)
     for r in rows:
         r["split"] = split_of(r["prompt_id"])
-    fields = ["id", "prompt_id", "prompt", "completion", "label", "category", "source", "genre", "generator", "labeler", "unsure", "second_labeler", "second_label", "settled_by", "split", "note"]
+    fields = ["id", "prompt_id", "prompt", "completion", "label", "category", "source", "genre", "generator", "labeler", "unsure", "second_labeler", "second_label", "settled_by", "split", "note", "v1_label", "v2_labels"]
     with open(out / "snippets.jsonl", "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps({k: r.get(k) for k in fields}, ensure_ascii=False) + "\n")
@@ -135,15 +172,25 @@ def report(rows: list[dict], second: dict) -> None:
         g, w = counts[(cat, label, "generated")], counts[(cat, label, "written")]
         print(f"| {cat} | {label} | {g} | {w} | {g + w} |")
     doubled = [r for r in rows if r["second_label"] is not None]
-    print(f"\ndouble-labeled: {len(doubled)} ({len(doubled) / len(rows):.1%})")
+    print(f"\ndouble-labeled under spec v1: {len(doubled)} ({len(doubled) / len(rows):.1%})")
     for name, part in (("all", doubled), ("generated", [r for r in doubled if r["source"] == "generated"]), ("written", [r for r in doubled if r["source"] == "written"])):
         if part:
-            first = [r.get("first_label", r["label"]) for r in part]
+            first = [r["first_label"] for r in part]
             sec = [r["second_label"] for r in part]
             agree = sum(a == b for a, b in zip(first, sec)) / len(part)
             print(f"  {name}: n={len(part)} raw agreement={agree:.3f} Cohen's kappa={cohen_kappa(zip(first, sec)):.3f} disagreements={sum(a != b for a, b in zip(first, sec))}")
-    settled = collections.Counter((r.get("first_label"), r["label"]) for r in rows if r["settled_by"])
+    settled = collections.Counter((r["first_label"], r.get("v1_label", r["label"])) for r in rows if r["settled_by"])
     print("  disagreements settled (first label -> final):", dict(settled))
+    relabeled = [r for r in rows if r.get("v2_labels")]
+    if relabeled:
+        changed = collections.Counter((r["v1_label"], r["label"]) for r in relabeled)
+        pairs = [(r["v2_labels"][0]["label"], r["v2_labels"][1]["label"]) for r in relabeled if len(r["v2_labels"]) >= 2]
+        print(f"\nspec v2 re-reading: {len(relabeled)} rows; v1 -> v2 label: {dict(changed)}; first two readers: n={len(pairs)} "
+              f"agreement={sum(a == b for a, b in pairs) / len(pairs):.3f} kappa={cohen_kappa(pairs):.3f}; third reader settled {sum(r['v2_labels'][0]['label'] != r['v2_labels'][1]['label'] for r in relabeled if len(r['v2_labels']) >= 2)}")
+    for source in ("generated", "written"):
+        part = [r for r in rows if r["source"] == source]
+        positives = [r for r in part if r["label"] == 1]
+        print(f"{source}: {len(part)} rows, {len(positives)} injurious, {sum(r['unsure'] for r in positives)} of them unsure ({sum(r['unsure'] for r in positives) / max(len(positives), 1):.1%})")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import pytest
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed"
 INJURIOUS = {"direct_harm", "death", "implied_harm", "accident", "self_harm", "revealed_injury", "worsened_injury", "minor_harm", "certain_harm", "nonhuman_victim"}
 NOT_INJURIOUS = {"existing_injury", "non_being", "threat_or_plan", "miss_or_block", "dream_or_hypothetical", "game_or_sport", "figurative", "emotional_pain", "illness_or_fatigue", "medical_procedure"}
-FIELDS = {"id", "prompt_id", "prompt", "completion", "label", "category", "source", "genre", "generator", "labeler", "unsure", "second_labeler", "second_label", "settled_by", "split", "note"}
+FIELDS = {"id", "prompt_id", "prompt", "completion", "label", "category", "source", "genre", "generator", "labeler", "unsure", "second_labeler", "second_label", "settled_by", "split", "note", "v1_label", "v2_labels"}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,23 @@ def test_second_labels_cover_a_fifth_and_disagreements_are_settled(rows):
     doubled = [r for r in rows if r["second_label"] is not None]
     assert len(doubled) >= 0.2 * len(rows)
     for r in doubled:
+        if r["v2_labels"]:  # re-read under spec v2: the v2 consensus decides (test below)
+            continue
         if r["second_label"] != r["label"] or r["settled_by"]:
             # every disagreement names who settled it; a settled row keeps a note of why
             assert r["settled_by"] and "adjudicated" in r["note"], r["id"]
     assert all(r["second_labeler"] != r["labeler"] for r in doubled)
+
+
+def test_generated_positives_and_unsure_rows_were_reread_under_spec_v2(rows):
+    """Spec v2: every generated row labeled 1 or unsure under v1 was read again by two blind readers (a third on
+    disagreement); the consensus is the label, the v1 label is kept beside it."""
+    for r in rows:
+        if r["source"] != "generated" or not r["v2_labels"]:
+            assert r["source"] == "written" or not (r["label"] == 1 or r["unsure"]), r["id"]
+            continue
+        readers = r["v2_labels"]
+        assert len(readers) >= 2 and len({a["labeler"] for a in readers}) == len(readers), r["id"]
+        votes = [a["label"] for a in readers[:3]]
+        assert r["label"] == (votes[0] if votes[0] == votes[1] else int(sum(votes) >= 2)), r["id"]
+        assert not r["unsure"] or r["label"] == 1, r["id"]

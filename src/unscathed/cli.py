@@ -174,9 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .experiment import add_experiment_parser
     from .finetune_generator.cli import add_finetune_generator_parser
     from .ingest import add_ingest_parser
+    from .labels.cli import add_labels_parser
     from .search import add_search_parser
 
     add_ingest_parser(sub)
+    add_labels_parser(sub)
     add_evaluate_parser(sub)
     add_egregious_parser(sub)
     add_calibrate_parser(sub)

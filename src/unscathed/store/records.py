@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import select
@@ -24,6 +25,14 @@ def _snippet_record(row: dict[str, Any], default_source: str) -> SnippetRecord:
         selection_probability=row.get("selection_probability", 1.0),
         split=row.get("split"),
     )
+
+
+def _label_record(answer: dict[str, Any]) -> LabelRecord:
+    """One labeler's answer, keeping when it was given (``labeled_at``, ISO 8601) when the row says."""
+    record = LabelRecord(labeler=answer["labeler"], label=answer["label"], category=answer.get("category"), note=answer.get("note"), unsure=bool(answer.get("unsure", False)), seconds_spent=answer.get("seconds_spent"))
+    if answer.get("labeled_at"):
+        record.created_at = datetime.fromisoformat(answer["labeled_at"])
+    return record
 
 
 class Store:
@@ -70,12 +79,17 @@ class Store:
             return list(session.scalars(select(GenerationRequest).options(selectinload(GenerationRequest.candidates)).order_by(GenerationRequest.id)))
 
     def add_labeled_snippets(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Insert snippets with their labels, all or nothing. Each row: prompt, completion, label, labeler, ..."""
+        """Insert snippets with their labels, all or nothing.
+
+        Each row: prompt, completion, provenance fields, and either ``labels`` (every labeler's answer: labeler,
+        label, category, unsure, note, labeled_at, seconds_spent) or one ``label`` with ``labeler``.
+        """
         with self.session() as session, session.begin():
             count = 0
             for row in rows:
                 snippet = _snippet_record(row, default_source="imported")
-                snippet.labels = [LabelRecord(labeler=row.get("labeler", "unknown"), label=row["label"], category=row.get("category"), note=row.get("note"))]
+                answers = row.get("labels") or [{"labeler": row.get("labeler", "unknown"), "label": row["label"], "category": row.get("category"), "note": row.get("note"), "unsure": row.get("unsure", False)}]
+                snippet.labels = [_label_record(answer) for answer in answers]
                 session.add(snippet)
                 count += 1
             return count

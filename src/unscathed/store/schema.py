@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -85,6 +85,8 @@ class LabelRecord(Base):
     category: Mapped[str | None] = mapped_column(String(60), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     seconds_spent: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # A best-guess label flagged as a real toss-up (migration 0003); unsure positives are counted and reported.
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     snippet: Mapped[SnippetRecord] = relationship(back_populates="labels")
 
