@@ -83,3 +83,23 @@ def test_head_round_trips_through_tensors():
     again = ProbeHead.from_tensors(head.tensors())
     x = np.array([[1.0, 2.0, 3.0]])
     np.testing.assert_allclose(again.logits(x), head.logits(x))
+
+
+def test_red_team_tools_work_on_a_probe(tiny_generator_dir, tmp_path, monkeypatch):
+    from unscathed.attack.saliency import rank_substitutions, token_saliency
+
+    monkeypatch.setenv("UNSCATHED_CACHE", str(tmp_path / "cache"))
+    rng = random.Random(1)
+    rows = _rows(30, "train", rng) + _rows(120, "validation", rng)
+    probe = train_probe(rows, tmp_path / "probe", ProbeTrainConfig(backbone=str(tiny_generator_dir), l2_grid=(1e-2,), target_recall=0.9), SMALL)
+    snippet = Snippet("the knight ran.", "he bled and fell.")
+    saliency = token_saliency(probe, snippet)
+    assert [t.token for t in saliency] == ["he", "bled", "and", "fell."]
+    assert all(snippet.completion[t.start : t.end] == t.token for t in saliency)
+    class Words:  # the tiny model's character vocabulary proposes no whole words; rank these instead
+        def propose(self, snippet, start, end, k):
+            return ["smiled", "sang", "bled"]
+
+    ranked = rank_substitutions(probe, snippet, 3, 7, k=3, proposer=Words())
+    assert [s.replacement for s in ranked] != [] and [s.p_injury for s in ranked] == sorted(s.p_injury for s in ranked)
+    assert rank_substitutions(probe, snippet, 3, 7, k=3) is not None  # the default proposer: the probe's own backbone

@@ -6,12 +6,15 @@ first step of the automated searches (which positions to perturb first).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..models.classifier import HFClassifier
 from ..snippet import Snippet
 from .gradients import encode_with_offsets, integrated_gradients
-from .proposers import GradientProposer, Proposer, check_span
+from .proposers import GeneratorProposer, GradientProposer, Proposer, check_span
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,33 @@ def token_saliency(classifier: HFClassifier, snippet: Snippet, steps: int = 16) 
     >>> [(t.token, round(t.saliency, 2)) for t in token_saliency(clf, Snippet("He drew.", "He stabbed her."))]  # doctest: +SKIP
     [('He', 0.05), ('stabbed', 2.31), ('her', 0.4), ('.', -0.02)]
     """
+    if not isinstance(classifier, HFClassifier):
+        return occlusion_saliency(classifier, snippet)
     encoded = encode_with_offsets(classifier, snippet)
     per_position, _ = integrated_gradients(classifier, encoded, steps)
     return [
         TokenSaliency(snippet.completion[start:end], start, end, float(per_position[p]))
         for p, (start, end) in zip(encoded.positions, encoded.offsets)
     ]
+
+
+def occlusion_saliency(classifier, snippet: Snippet) -> list[TokenSaliency]:
+    """For a classifier without input gradients (e.g. the probe): each word's saliency is the drop in the
+    injury log-odds when that word is removed, all removals scored in one batch."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", snippet.completion)]
+    if not words:
+        return []
+    texts = [snippet.completion] + [(snippet.completion[:a] + snippet.completion[b:]).strip() or "." for a, b in words]
+    p = np.clip(classifier.score([Snippet(snippet.prompt, t) for t in texts]), 1e-7, 1 - 1e-7)
+    logits = np.log(p) - np.log1p(-p)
+    return [TokenSaliency(snippet.completion[a:b], a, b, float(logits[0] - logits[k + 1])) for k, (a, b) in enumerate(words)]
+
+
+def default_proposer(classifier) -> Proposer:
+    """HotFlip's gradient ranking for a fine-tuned encoder; for a probe, the words its generator backbone would write."""
+    if isinstance(classifier, HFClassifier):
+        return GradientProposer(classifier)
+    return GeneratorProposer(classifier.backbone_generator())
 
 
 @dataclass(frozen=True)
@@ -66,7 +90,7 @@ def rank_substitutions(classifier: HFClassifier, snippet: Snippet, start: int, e
     check_span(snippet.completion, start, end)
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    proposer = proposer or GradientProposer(classifier)
+    proposer = proposer or default_proposer(classifier)
     words = proposer.propose(snippet, start, end, 3 * k)
     if not words:
         return []

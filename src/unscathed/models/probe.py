@@ -85,6 +85,12 @@ class ProbeClassifier(CalibratedByMetadata):
         features, owners = window_features(self.backbone, self.tokenizer, snippets, self.settings)
         return max_by_owner(sigmoid(self.head.logits(features)), owners, len(snippets))
 
+    def backbone_generator(self):
+        """The backbone as a generator (same weights in memory), e.g. to propose words where it would write them."""
+        from .generator import HFGenerator
+
+        return HFGenerator(self.backbone, self.tokenizer, name=self.metadata.base_model)
+
     def save(self, directory: str | Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
