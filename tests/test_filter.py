@@ -10,7 +10,7 @@ from conftest import KeywordScorer, ScriptedGenerator
 
 def test_returns_first_completion_below_threshold():
     gen = ScriptedGenerator(["he hurt", "he bled", "she smiled", "they ran"])
-    result = RejectionSampler(gen, KeywordScorer(), FilterPolicy(batch_size=4, max_attempts=8)).run(["p"])[0]
+    result = RejectionSampler(gen, KeywordScorer(), FilterPolicy(batch_size=4, first_batch_size=4, max_attempts=8)).run(["p"])[0]
     assert result.completion == "she smiled"
     assert [c.accepted for c in result.candidates] == [False, False, True, False]
 
@@ -80,8 +80,8 @@ def test_tightening_threshold_rejects_what_the_base_threshold_would_accept():
         def score(self, snippets):
             return np.array([0.9, 0.9, 0.3, 0.1][: len(snippets)])
 
-    loose = RejectionSampler(ScriptedGenerator(["a", "b", "c", "d"]), Fixed(), FilterPolicy(batch_size=4)).run(["p"])[0]
-    tight = RejectionSampler(ScriptedGenerator(["a", "b", "c", "d"]), Fixed(), FilterPolicy(batch_size=4, tighten_per_rejection=0.7)).run(["p"])[0]
+    loose = RejectionSampler(ScriptedGenerator(["a", "b", "c", "d"]), Fixed(), FilterPolicy(batch_size=4, first_batch_size=4)).run(["p"])[0]
+    tight = RejectionSampler(ScriptedGenerator(["a", "b", "c", "d"]), Fixed(), FilterPolicy(batch_size=4, first_batch_size=4, tighten_per_rejection=0.7)).run(["p"])[0]
     assert loose.completion == "c"
     assert tight.candidates[2].threshold == pytest.approx(0.5 * 0.7**2)  # 0.245 <= 0.3: rejected
     assert tight.completion == "d"
@@ -97,3 +97,30 @@ def test_open_prompts_share_one_generator_call_per_round():
     gen = ScriptedGenerator(["ok"])
     RejectionSampler(gen, KeywordScorer(), FilterPolicy(batch_size=2)).run(["a", "b", "c"])
     assert gen.calls == 1
+
+
+def test_batches_start_at_one_draw_and_double_up_to_the_cap():
+    gen = ScriptedGenerator(["he hurt"] * 6 + ["she smiled"])
+    result = RejectionSampler(gen, KeywordScorer(), FilterPolicy(batch_size=4, max_attempts=16)).run(["p"])[0]
+    # rounds draw 1, 2, 4: the 7th draw (round 3) is the first that passes; the 4th round never runs
+    assert len(result.candidates) == 7 and result.completion == "she smiled" and gen.calls == 3
+    assert [FilterPolicy(batch_size=8).draws_in_round(k) for k in range(5)] == [1, 2, 4, 8, 8]
+
+
+def test_a_prompt_whose_first_draw_passes_costs_one_draw():
+    gen = ScriptedGenerator(["she smiled"])
+    results = RejectionSampler(gen, KeywordScorer(), FilterPolicy()).run(["a", "b", "c"])
+    assert [len(r.candidates) for r in results] == [1, 1, 1] and gen.drawn == 3
+
+
+def test_prompts_in_different_rounds_draw_only_what_they_need():
+    class ByPrompt:
+        version, threshold = "by-prompt", 0.5
+
+        def score(self, snippets):
+            return np.array([0.9 if s.prompt == "violent" else 0.1 for s in snippets])
+
+    gen = ScriptedGenerator(["x"])
+    results = RejectionSampler(gen, ByPrompt(), FilterPolicy(batch_size=4, max_attempts=7)).run(["calm", "violent"])
+    assert len(results[0].candidates) == 1 and results[1].completion is None and len(results[1].candidates) == 7
+    assert gen.drawn == 1 + 7  # the calm prompt is never sampled again

@@ -42,7 +42,7 @@ class _Strict:
 
 @dataclass(frozen=True)
 class SamplingSettings(_Strict):
-    temperature: float = field(default=1.0, metadata={"help": "softmax temperature; 0 means greedy"})
+    temperature: float = field(default=0.7, metadata={"help": "softmax temperature; 0 means greedy (0.7: a 135M model at 1.0 writes much more garbled text)"})
     top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
     max_new_tokens: int = field(default=40, metadata={"help": "token budget for one completion"})
     one_sentence: bool = field(default=True, metadata={"help": "stop at the end of the first sentence"})
@@ -60,17 +60,22 @@ class SamplingSettings(_Strict):
 class FilterPolicy(_Strict):
     threshold: float | None = field(default=None, metadata={"help": "reject when p_injury >= threshold; None uses the classifier's calibrated one"})
     max_attempts: int = field(default=32, metadata={"help": "completions drawn per prompt before giving up (fail closed)"})
-    batch_size: int = field(default=8, metadata={"help": "completions drawn per generator call"})
+    batch_size: int = field(default=8, metadata={"help": "most completions drawn for one prompt in one round"})
+    first_batch_size: int = field(default=1, metadata={"help": "completions drawn for each prompt in the first round; each later round doubles it, up to batch_size, so a prompt whose first draw passes costs one draw"})
     tighten_per_rejection: float = field(default=1.0, metadata={"help": "multiply the threshold by this after each rejection on a prompt (1.0 = off)"})
     min_threshold: float = field(default=0.0, metadata={"help": "the tightening schedule never goes below this"})
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not 0 < self.threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
-        if self.max_attempts < 1 or self.batch_size < 1:
-            raise ValueError("max_attempts and batch_size must be >= 1")
+        if self.max_attempts < 1 or self.batch_size < 1 or self.first_batch_size < 1:
+            raise ValueError("max_attempts, batch_size and first_batch_size must be >= 1")
         if not 0 < self.tighten_per_rejection <= 1:
             raise ValueError(f"tighten_per_rejection must be in (0, 1], got {self.tighten_per_rejection}")
+
+    def draws_in_round(self, round_index: int) -> int:
+        """Completions drawn for a prompt in round ``round_index`` (0-based): first_batch_size, doubling, capped."""
+        return min(self.batch_size, self.first_batch_size * 2**round_index)
 
     def threshold_after(self, base: float, rejections: int) -> float:
         """Threshold in force once ``rejections`` completions of this prompt were rejected."""

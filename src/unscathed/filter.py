@@ -52,10 +52,12 @@ class FilterResult:
 class RejectionSampler:
     """A generator and a classifier under a threshold policy.
 
-    Each round draws ``batch_size`` completions for every prompt still open, scores them all in one
-    classifier call, and accepts the first (in draw order) that scores strictly below the threshold in
-    force, so the result has the distribution of sequential rejection sampling. After ``max_attempts``
-    draws with no acceptance, the prompt gets no completion.
+    Each round draws completions for every prompt still open (``first_batch_size`` in the first round,
+    doubling each round up to ``batch_size``: an ordinary prompt whose first draw passes costs one draw, a
+    violence-prone one soon gets parallel draws), scores them all in one classifier call, and accepts the
+    first (in draw order) that scores strictly below the threshold in force, so the result has the
+    distribution of sequential rejection sampling. After ``max_attempts`` draws with no acceptance, the
+    prompt gets no completion.
     """
 
     def __init__(self, generator: Generator, classifier: Classifier, policy: FilterPolicy = FilterPolicy(), settings: SamplingSettings = SamplingSettings()) -> None:
@@ -71,16 +73,21 @@ class RejectionSampler:
     def run(self, prompts: Sequence[str]) -> list[FilterResult]:
         results = [FilterResult(prompt=p) for p in prompts]
         open_ids = list(range(len(prompts)))
+        round_index = 0
         while open_ids:
-            draws = {i: min(self.policy.batch_size, self.policy.max_attempts - len(results[i].candidates)) for i in open_ids}
-            # One generator call per round; prompts needing fewer draws take only what they need.
-            n = max(draws.values())
-            sampled = self.generator.sample([prompts[i] for i in open_ids], n, self.settings)
-            batch = [(i, c) for i, completions in zip(open_ids, sampled) for c in completions[: draws[i]]]
+            draws = {i: min(self.policy.draws_in_round(round_index), self.policy.max_attempts - len(results[i].candidates)) for i in open_ids}
+            batch = []
+            # One generator call per distinct draw count, so no prompt is sampled more often than it needs.
+            for n in sorted(set(draws.values())):
+                group = [i for i in open_ids if draws[i] == n]
+                sampled = self.generator.sample([prompts[i] for i in group], n, self.settings)
+                batch.extend((i, c) for i, completions in zip(group, sampled) for c in completions[:n])
+            batch.sort(key=lambda pair: pair[0])  # stable: each prompt's draws stay in draw order
             scores = self._score([Snippet(prompts[i], c.text) for i, c in batch])
             for (i, completion), p in zip(batch, scores):
                 self._judge(results[i], completion, p)
             open_ids = [i for i in open_ids if results[i].accepted is None and len(results[i].candidates) < self.policy.max_attempts]
+            round_index += 1
         return results
 
     def _score(self, snippets: list[Snippet]) -> np.ndarray:

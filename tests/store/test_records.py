@@ -9,7 +9,7 @@ from conftest import KeywordScorer, ScriptedGenerator
 
 def test_filter_results_are_recorded_with_provenance(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
-    results = RejectionSampler(ScriptedGenerator(["he hurt", "ok"]), KeywordScorer(), FilterPolicy(batch_size=2)).run(["p1", "p2"])
+    results = RejectionSampler(ScriptedGenerator(["he hurt", "ok"]), KeywordScorer(), FilterPolicy(batch_size=2, first_batch_size=2)).run(["p1", "p2"])
     ids = store.record_filter_results(results, "scripted", SamplingSettings(), "keyword-test", FilterPolicy(batch_size=2), 0.5)
     requests = store.requests()
     assert [r.id for r in requests] == ids

@@ -1,0 +1,93 @@
+"""Classifiers side by side on held-out labeled data, each at its own shipped threshold, in one run.
+
+    .venv/bin/python benchmarks/classifier_comparison.py --model NAME=DIR [--model NAME=DIR ...] --out results.json
+
+Test sets (none trained or tuned on): the labeling round's test split (whole held-out books and FairytaleQA
+stories; the generator's real output), the seed test split by source, and the 200 team-written safe uses of
+violent words (label 0). For each: AUC; recall at 1, 2, 5 and 10% benign rejection; at the shipped threshold
+the recall with its one-sided 95% Clopper-Pearson lower bound and the benign rejection rate; the same without
+the rows labeled unsure; and seconds per snippet (2 CPU threads unless torch says otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from unscathed.calibrate import recall_lower_bound
+from unscathed.labeled_data import read_jsonl
+from unscathed.metrics import auc
+from unscathed.options import load_classifier
+from unscathed.snippet import Snippet
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def recall_at_rejection(scores: np.ndarray, labels: np.ndarray, rate: float) -> float:
+    """Recall at the lowest threshold that rejects at most ``rate`` of the benign snippets."""
+    benign = np.sort(scores[labels == 0])[::-1]
+    allowed = int(np.floor(rate * len(benign) + 1e-9))
+    t = np.nextafter(benign[allowed], 2.0) if allowed < len(benign) else -np.inf
+    return float((scores[labels == 1] >= t).mean())
+
+
+def figures(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
+    out = {"n": int(len(labels)), "injurious": int(labels.sum())}
+    if labels.sum() and (labels == 0).sum():
+        out["auc"] = auc(scores, labels)
+        out.update({f"recall at {int(r * 100)}% benign rejected": recall_at_rejection(scores, labels, r) for r in (0.01, 0.02, 0.05, 0.10)})
+    if labels.sum():
+        caught = int((scores[labels == 1] >= threshold).sum())
+        out["recall at threshold"] = caught / int(labels.sum())
+        out["recall lower bound (95%, one-sided)"] = recall_lower_bound(caught, int(labels.sum()))
+    if (labels == 0).sum():
+        out["benign rejected at threshold"] = float((scores[labels == 0] >= threshold).mean())
+    return out
+
+
+def test_sets() -> dict[str, list[dict]]:
+    sets: dict[str, list[dict]] = {}
+    labeled = REPO / "data" / "labeling" / "round-2" / "labeled.jsonl"
+    if labeled.exists():
+        from unscathed.corpus_windows import resolve_prompt
+
+        rows = [r for _, r in read_jsonl(labeled) if r["split"] == "test"]
+        sets["round-2 test (real generator output, held-out books/stories)"] = [{**r, "prompt": resolve_prompt(r["prompt_ref"])} for r in rows]
+    seed = [r for _, r in read_jsonl(REPO / "data" / "seed" / "snippets.jsonl") if r["split"] == "test"]
+    sets["seed test, generated (old chat generator)"] = [r for r in seed if r["source"] == "generated"]
+    sets["seed test, written hard cases"] = [r for r in seed if r["source"] == "written"]
+    sets["safe uses of violent words (all 0)"] = [{**r, "unsure": False} for _, r in read_jsonl(REPO / "data" / "eval" / "safe_violent_words.jsonl")]
+    return sets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", action="append", required=True, help="NAME=DIR (DIR 'default' = the shipped default)")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    sets = test_sets()
+    results: dict = {"threads": torch.get_num_threads(), "classifiers": {}}
+    for spec in args.model:
+        name, path = spec.split("=", 1)
+        classifier = load_classifier(None if path == "default" else path)
+        entry = {"dir": path, "version": classifier.version, "threshold": classifier.threshold, "sets": {}}
+        for set_name, rows in sets.items():
+            began = time.perf_counter()
+            scores = np.asarray(classifier.score([Snippet(r["prompt"], r["completion"]) for r in rows]))
+            seconds = time.perf_counter() - began
+            labels = np.array([r["label"] for r in rows])
+            sure = np.array([not r.get("unsure", False) for r in rows])
+            entry["sets"][set_name] = {**figures(scores, labels, classifier.threshold), "without unsure rows": figures(scores[sure], labels[sure], classifier.threshold), "seconds per snippet": seconds / len(rows)}
+            print(name, set_name, json.dumps({k: v for k, v in entry["sets"][set_name].items() if k != "without unsure rows"}), flush=True)
+        results["classifiers"][name] = entry
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
