@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
-from ..models.classifier import Classifier
+from ..models.classifier import Classifier, HFClassifier
 from ..snippet import Snippet
 from .config import AttackConfig
 from .constraints import Constraint, FluencyBound, MaxEdits, ProtectedWords
@@ -92,6 +92,8 @@ def hotflip(classifier, config: AttackConfig, generator=None, mlm=None) -> Attac
     before one is kept; the beam is ``config.beam_width`` wide; the budget is ``max_edits`` words, and a
     fluency bound under the generator applies when one is given (the paper has none).
     """
+    if not isinstance(classifier, HFClassifier):
+        raise ValueError("hotflip needs a classifier with input embeddings to differentiate (a fine-tuned encoder: --model DIR from `unscathed train`); the default probe is black-box to it: use deepwordbug, textfooler, bae or distractor")
     search = GradientSearch(classifier, width=config.beam_width, flips=2 * config.candidates, per_word=max(2, config.candidates // 2), max_steps=config.max_edits)
     return Attack("hotflip", classifier, config, [], _constraints(config, generator), search)
 
