@@ -103,3 +103,22 @@ def test_red_team_tools_work_on_a_probe(tiny_generator_dir, tmp_path, monkeypatc
     ranked = rank_substitutions(probe, snippet, 3, 7, k=3, proposer=Words())
     assert [s.replacement for s in ranked] != [] and [s.p_injury for s in ranked] == sorted(s.p_injury for s in ranked)
     assert rank_substitutions(probe, snippet, 3, 7, k=3) is not None  # the default proposer: the probe's own backbone
+
+
+def test_hidden_states_stop_at_the_deepest_probe_layer_and_match_a_full_pass(tiny_generator_dir):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from unscathed.models.probe_features import hidden_states
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_generator_dir).eval()
+    ids, mask = torch.tensor([[5, 6, 7, 8, 0]]), torch.tensor([[1, 1, 1, 1, 0]])
+    with torch.inference_mode():
+        full = model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+        early = hidden_states(model, ids, mask, (1,))
+        both = hidden_states(model, ids, mask, (1, 2))
+    torch.testing.assert_close(early[0][:, :4], full[1][:, :4])
+    # Hugging Face reports the last block's output after the final norm; the hook reads it before
+    torch.testing.assert_close(model.get_decoder().norm(both[1])[:, :4], full[2][:, :4], atol=1e-5, rtol=1e-4)
+    ours = [h for layer in model.get_decoder().layers for h in layer._forward_hooks.values() if "hidden_states.<locals>" in h.__qualname__]
+    assert ours == []  # removed after use

@@ -74,6 +74,37 @@ def encode_snippet(tokenizer, snippet: Snippet, max_prompt_tokens: int) -> tuple
     return prompt, completion
 
 
+class _EnoughLayers(Exception):
+    """Raised by a hook once the deepest probe layer has run: the rest of the network is not needed."""
+
+
+def hidden_states(model, ids: torch.Tensor, mask: torch.Tensor, layers: tuple[int, ...]) -> list[torch.Tensor]:
+    """``output_hidden_states[k]`` for each k in ``layers`` (k = output of the k-th decoder block), computing only
+    the blocks up to the deepest one: neither the later blocks nor the vocabulary head run."""
+    blocks = model.get_decoder().layers
+    if min(layers) < 1 or max(layers) > len(blocks):
+        raise ValueError(f"probe layers must be in 1..{len(blocks)}, got {layers}")
+    captured: dict[int, torch.Tensor] = {}
+
+    def capture(k: int):
+        def hook(module, args, output):
+            captured[k] = output[0] if isinstance(output, tuple) else output
+            if k == max(layers):
+                raise _EnoughLayers
+
+        return hook
+
+    handles = [blocks[k - 1].register_forward_hook(capture(k)) for k in sorted(set(layers))]
+    try:
+        model.get_decoder()(input_ids=ids, attention_mask=mask, use_cache=False)
+    except _EnoughLayers:
+        pass
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [captured[k] for k in layers]
+
+
 @torch.inference_mode()
 def window_features(model, tokenizer, snippets: Sequence[Snippet], settings: FeatureSettings, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """(features of every window, shape (windows, 2 * len(layers) * hidden); the snippet index of each window)."""
@@ -89,8 +120,7 @@ def window_features(model, tokenizer, snippets: Sequence[Snippet], settings: Fea
         for row, piece in enumerate(batch):  # right padding: positions match the unpadded sequence
             ids[row, : len(piece.ids)] = torch.tensor(piece.ids)
             mask[row, : len(piece.ids)] = 1
-        out = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device), output_hidden_states=True)
-        layers = torch.stack([out.hidden_states[layer] for layer in settings.layers], dim=1).float()  # (B, L, T, H)
+        layers = torch.stack(hidden_states(model, ids.to(model.device), mask.to(model.device), settings.layers), dim=1).float()  # (B, L, T, H)
         for row, k in enumerate(order[b : b + batch_size]):
             for a, b_ in pieces[k].windows:
                 span = layers[row, :, a:b_, :]
