@@ -1,16 +1,19 @@
 """Cost of filtering: unfiltered sampling vs rejection sampling on the same prompts, in one run.
 
-    .venv/bin/python benchmarks/filter_overhead.py [--model DIR] [--prompts 16] [--batch 8]
+    .venv/bin/python benchmarks/filter_overhead.py [--model DIR] [--source seed|fairytaleqa-val|violent-val] [--prompts 16] [--batch 8] [--out r.json]
 
 Prints seconds per returned completion for each, their ratio, the mean number of draws per accepted
 completion, how many prompts failed closed, and the classifier's share of the filtered time.
-Prompts are the team-written seed prompts (violence is plausible in all of them), test split first.
+Prompts: ``seed`` = the team-written seed prompts (violence is plausible in all of them), test split first;
+``fairytaleqa-val`` = random three-sentence windows of FairytaleQA's validation stories (ordinary prompts);
+``violent-val`` = random violence-prone windows of the training corpora's validation stories.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import torch
 
 from unscathed.config import FilterPolicy, SamplingSettings
 from unscathed.filter import RejectionSampler
-from unscathed.models.classifier import HFClassifier
+from unscathed.options import load_classifier
 from unscathed.models.generator import HFGenerator
 
 SEED_PROMPTS = Path(__file__).resolve().parents[1] / "data" / "seed" / "prompts.jsonl"
@@ -28,7 +31,7 @@ SEED_PROMPTS = Path(__file__).resolve().parents[1] / "data" / "seed" / "prompts.
 class TimedClassifier:
     """Wraps a classifier and accumulates the seconds spent scoring."""
 
-    def __init__(self, inner: HFClassifier) -> None:
+    def __init__(self, inner) -> None:
         self.inner, self.seconds, self.calls = inner, 0.0, 0
         self.version, self.threshold = inner.version, inner.threshold
 
@@ -41,22 +44,33 @@ class TimedClassifier:
             self.calls += len(snippets)
 
 
+def _prompts(source: str, n: int) -> list[str]:
+    if source == "seed":
+        rows = [json.loads(line) for line in SEED_PROMPTS.open()]
+        rows.sort(key=lambda r: r["split"] != "test")
+        return [r["prompt"] for r in rows[:n]]
+    from unscathed.corpus_windows import split_of_story, training_windows, violence_prone
+
+    windows = training_windows()
+    if source == "fairytaleqa-val":
+        pool = [w for w in windows if w.source == "fairytaleqa_sentences_val.csv"]
+    else:
+        pool = [w for w in windows if split_of_story(w.source, w.story_id) == "validation" and violence_prone(w.prompt)]
+    return [w.prompt for w in random.Random(0).sample(pool, n)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", help="classifier directory (default: the default classifier)")
     parser.add_argument("--prompts", type=int, default=16)
     parser.add_argument("--batch", type=int, default=8, help="the filter's batch size")
     parser.add_argument("--max-attempts", type=int, default=32)
+    parser.add_argument("--source", choices=("seed", "fairytaleqa-val", "violent-val"), default="seed")
+    parser.add_argument("--out", help="write the figures as JSON here too")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    rows = [json.loads(line) for line in SEED_PROMPTS.open()]
-    rows.sort(key=lambda r: r["split"] != "test")
-    prompts = [r["prompt"] for r in rows[: args.prompts]]
-    if args.model is None:
-        from unscathed.default_classifier import default_classifier_dir
-
-        args.model = default_classifier_dir()
-    classifier = TimedClassifier(HFClassifier.load(args.model))
+    prompts = _prompts(args.source, args.prompts)
+    classifier = TimedClassifier(load_classifier(args.model))
     generator = HFGenerator.default()
     settings = SamplingSettings()
     generator.sample(prompts[:2], 2, settings)  # warm-up
@@ -80,6 +94,19 @@ def main() -> None:
     print(f"mean draws until acceptance (sequential): {np.mean(draws) if draws else float('nan'):.2f}; completions drawn in total: {sum(len(r.candidates) for r in results)}")
     print(f"prompts that failed closed (nothing passed in {args.max_attempts}): {len(results) - len(accepted)}")
     print(f"classifier time: {classifier.seconds:.1f} s = {classifier.seconds / filtered_s:.1%} of filtered time ({classifier.calls} snippets scored)")
+    drawn = sum(len(r.candidates) for r in results)
+    figures = {
+        "source": args.source, "prompts": len(prompts), "classifier": classifier.version, "threshold": classifier.threshold, "generator": generator.name,
+        "first_batch_size": FilterPolicy().first_batch_size, "batch": args.batch, "budget": args.max_attempts,
+        "unfiltered_s_per_completion": unfiltered_s / len(prompts), "filtered_s_per_served": filtered_s / max(1, len(accepted)),
+        "ratio": (filtered_s / max(1, len(accepted))) / (unfiltered_s / len(prompts)), "served": len(accepted), "failed_closed": len(results) - len(accepted),
+        "failed_closed_share": (len(results) - len(accepted)) / len(results), "draws_per_served": drawn / max(1, len(accepted)),
+        "mean_draws_until_acceptance": float(np.mean(draws)) if draws else None, "classifier_share_of_filtered_time": classifier.seconds / filtered_s,
+        "threads": torch.get_num_threads(),
+    }
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
