@@ -22,7 +22,7 @@ import torch
 from .calibrate import threshold_for_recall
 from .config import _Strict, cache_dir
 from .labeled_data import LabeledSnippet, data_hash
-from .metrics import summary
+from .metrics import auc, summary
 from .models.classifier import ClassifierMetadata
 from .models.probe import DEFAULT_BACKBONE, ProbeClassifier, ProbeHead, load_backbone, max_by_owner, sigmoid
 from .models.probe_features import FeatureSettings, window_features
@@ -34,8 +34,11 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ProbeTrainConfig(_Strict):
     backbone: str = field(default=DEFAULT_BACKBONE, metadata={"help": "causal-LM directory whose hidden states the probe reads; default: the default generator"})
-    l2_grid: tuple[float, ...] = field(default=(1e-3, 3e-3, 1e-2, 3e-2, 1e-1), metadata={"help": "L2 strengths tried; the one with the lowest selection log-loss wins"})
-    target_recall: float = field(default=0.95, metadata={"help": "the one-sided lower confidence bound on recall the threshold must reach"})
+    hidden: int = field(default=64, metadata={"help": "width of the MLP head's hidden layer (0: logistic regression)"})
+    epochs: int = field(default=30, metadata={"help": "most passes of the MLP head over the training windows; the epoch with the highest selection AUC is kept"})
+    weight_decay: float = field(default=0.1, metadata={"help": "AdamW weight decay of the MLP head"})
+    l2_grid: tuple[float, ...] = field(default=(1e-2, 3e-2, 1e-1, 3e-1), metadata={"help": "L2 strengths tried for logistic regression (hidden=0); the lowest selection log-loss wins"})
+    target_recall: float = field(default=0.90, metadata={"help": "the one-sided lower confidence bound on recall the threshold must reach (0.95 rejects three times as many harmless completions; README)"})
     confidence: float = field(default=0.95, metadata={"help": "confidence of that bound"})
     seed: int = field(default=0, metadata={"help": "seed for the choice of one positive per prompt"})
 
@@ -90,6 +93,35 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, sample_weight: np.ndar
     return w.detach().numpy(), float(b.item())
 
 
+def fit_mlp(x: np.ndarray, y: np.ndarray, config: "ProbeTrainConfig", select) -> tuple[ProbeHead, int]:
+    """An MLP head (input dropout 0.2, GELU, dropout 0.5) on standardised features, class-balanced loss,
+    AdamW; after each epoch ``select(head)`` scores it on the selection data (lower is better), and the best
+    epoch's head is kept."""
+    torch.manual_seed(config.seed)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    X, Y = torch.tensor((x - mean) / scale, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    W = torch.tensor(_class_weights(y), dtype=torch.float32)
+    hidden = torch.nn.Linear(X.shape[1], config.hidden)
+    out = torch.nn.Linear(config.hidden, 1)
+    model = torch.nn.Sequential(torch.nn.Dropout(0.2), hidden, torch.nn.GELU(), torch.nn.Dropout(0.5), out)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=config.weight_decay)
+    best: tuple[float, ProbeHead, int] | None = None
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        for batch in torch.randperm(len(X)).split(256):
+            loss = (W[batch] * torch.nn.functional.binary_cross_entropy_with_logits(model(X[batch]).squeeze(-1), Y[batch], reduction="none")).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        head = ProbeHead(mean, scale, out.weight.detach().numpy()[0].copy(), float(out.bias.item()), hidden.weight.detach().numpy().T.copy(), hidden.bias.detach().numpy().copy())
+        score = select(head)
+        log.info("epoch %d: selection criterion %.4f", epoch, score)
+        if best is None or score < best[0]:
+            best = (score, head, epoch)
+    assert best is not None
+    return best[1], best[2]
+
+
 def split_validation(rows: Sequence[LabeledSnippet]) -> tuple[list[LabeledSnippet], list[LabeledSnippet]]:
     """(selection, calibration): the validation rows halved by a hash of the prompt."""
     def half(r: LabeledSnippet) -> int:
@@ -134,22 +166,32 @@ def train_probe(rows: Sequence[LabeledSnippet], out_dir: str | Path, config: Pro
         x, owners = cache.features(model, tokenizer, split_rows, settings)
         return max_by_owner(sigmoid(head.logits(x)), owners, len(split_rows))
 
-    best: tuple[float, ProbeHead, float] | None = None
     y_sel = np.array([r.label for r in selection])
-    for l2 in config.l2_grid:
-        w, b = fit_logistic((x_train - mean) / scale, y_train, l2, _class_weights(y_train))
-        head = ProbeHead(mean, scale, w, b)
+
+    def selection_loss(head: ProbeHead) -> float:
         p = np.clip(scores_of(selection, head), 1e-7, 1 - 1e-7)
         weights = _class_weights(y_sel)
-        loss = float(-(weights * (y_sel * np.log(p) + (1 - y_sel) * np.log(1 - p))).sum() / weights.sum())
-        log.info("l2 %.0e: selection log-loss %.4f", l2, loss)
-        if best is None or loss < best[0]:
-            best = (loss, head, l2)
-    assert best is not None
-    _, head, l2 = best
+        return float(-(weights * (y_sel * np.log(p) + (1 - y_sel) * np.log(1 - p))).sum() / weights.sum())
+
+    if config.hidden:
+        # The threshold is set apart, so the epoch is chosen for ranking (selection AUC), not calibrated probabilities.
+        head, chosen_setting = fit_mlp(x_train, y_train, config, lambda h: 1.0 - auc(scores_of(selection, h), y_sel))
+        setting = {"hidden": config.hidden, "epoch": chosen_setting, "weight_decay": config.weight_decay}
+    else:
+        best: tuple[float, ProbeHead, float] | None = None
+        for l2 in config.l2_grid:
+            w, b = fit_logistic((x_train - mean) / scale, y_train, l2, _class_weights(y_train))
+            head = ProbeHead(mean, scale, w, b)
+            loss = selection_loss(head)
+            log.info("l2 %.0e: selection log-loss %.4f", l2, loss)
+            if best is None or loss < best[0]:
+                best = (loss, head, l2)
+        assert best is not None
+        _, head, l2 = best
+        setting = {"l2": l2}
     cal_scores, cal_labels = one_positive_per_prompt(calibration, scores_of(calibration, head), config.seed)
     chosen = threshold_for_recall(cal_scores, cal_labels, config.target_recall, config.confidence)
-    metrics = {"selection": summary(scores_of(selection, head), y_sel, chosen.threshold), "calibration": asdict(chosen), "l2": l2, "n_train": len(parts["train"])}
+    metrics = {"selection": summary(scores_of(selection, head), y_sel, chosen.threshold), "calibration": asdict(chosen), "head": setting, "n_train": len(parts["train"])}
     if parts["test"]:
         metrics["test"] = summary(scores_of(parts["test"], head), np.array([r.label for r in parts["test"]]), chosen.threshold)
     metadata = ClassifierMetadata(

@@ -57,7 +57,7 @@ def test_trained_probe_separates_saves_and_loads_with_a_calibrated_threshold(tin
     monkeypatch.setenv("UNSCATHED_CACHE", str(tmp_path / "cache"))
     rng = random.Random(0)
     rows = _rows(40, "train", rng) + _rows(160, "validation", rng) + _rows(20, "test", rng)
-    probe = train_probe(rows, tmp_path / "probe", ProbeTrainConfig(backbone=str(tiny_generator_dir), l2_grid=(1e-2,), target_recall=0.9), SMALL)
+    probe = train_probe(rows, tmp_path / "probe", ProbeTrainConfig(backbone=str(tiny_generator_dir), hidden=16, epochs=15, target_recall=0.9), SMALL)
     assert probe.metadata.validation_metrics["test"]["auc"] > 0.95
     loaded = load_classifier(str(tmp_path / "probe"))
     assert isinstance(loaded, ProbeClassifier) and loaded.version == probe.version and loaded.threshold == probe.threshold
@@ -78,11 +78,21 @@ def test_selection_and_calibration_halves_share_no_prompt():
     assert selection and calibration and {r.prompt for r in selection}.isdisjoint({r.prompt for r in calibration})
 
 
-def test_head_round_trips_through_tensors():
-    head = ProbeHead(np.ones(3), np.full(3, 2.0), np.array([1.0, -1.0, 0.5]), 0.25)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_head_round_trips_through_tensors(hidden):
+    extra = (np.arange(6.0).reshape(3, 2) / 10, np.array([0.1, -0.2])) if hidden else ()
+    head = ProbeHead(np.ones(3), np.full(3, 2.0), np.array([1.0, -1.0, 0.5])[: 2 if hidden else 3], 0.25, *extra)
     again = ProbeHead.from_tensors(head.tensors())
     x = np.array([[1.0, 2.0, 3.0]])
     np.testing.assert_allclose(again.logits(x), head.logits(x))
+
+
+def test_logistic_regression_head_still_trains(tiny_generator_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("UNSCATHED_CACHE", str(tmp_path / "cache"))
+    rng = random.Random(2)
+    rows = _rows(40, "train", rng) + _rows(160, "validation", rng) + _rows(20, "test", rng)
+    probe = train_probe(rows, tmp_path / "probe", ProbeTrainConfig(backbone=str(tiny_generator_dir), hidden=0, l2_grid=(1e-2,), target_recall=0.9), SMALL)
+    assert probe.head.hidden_weight is None and probe.metadata.validation_metrics["test"]["auc"] > 0.95
 
 
 def test_red_team_tools_work_on_a_probe(tiny_generator_dir, tmp_path, monkeypatch):

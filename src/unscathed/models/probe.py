@@ -24,21 +24,33 @@ DEFAULT_BACKBONE = "default-generator"  # the default generator (SmolLM2 + ficti
 
 
 class ProbeHead:
-    """Standardise, then a linear score: P(injury) = sigmoid(w · (x - mean) / scale + b)."""
+    """Standardise, then a small MLP: P(injury) = sigmoid(w2 · gelu(W1 (x - mean) / scale + b1) + b2).
 
-    def __init__(self, mean: np.ndarray, scale: np.ndarray, weight: np.ndarray, bias: float) -> None:
-        self.mean, self.scale, self.weight = (np.asarray(a, np.float64) for a in (mean, scale, weight))
+    With no hidden layer (``hidden_weight`` None) it is logistic regression on the standardised features.
+    """
+
+    def __init__(self, mean: np.ndarray, scale: np.ndarray, weight: np.ndarray, bias: float, hidden_weight: np.ndarray | None = None, hidden_bias: np.ndarray | None = None) -> None:
+        self.mean, self.scale, self.weight = (np.asarray(a, np.float32) for a in (mean, scale, weight))
         self.bias = float(bias)
+        self.hidden_weight = None if hidden_weight is None else np.asarray(hidden_weight, np.float32)
+        self.hidden_bias = None if hidden_bias is None else np.asarray(hidden_bias, np.float32)
 
     def logits(self, features: np.ndarray) -> np.ndarray:
-        return ((features - self.mean) / self.scale) @ self.weight + self.bias
+        z = torch.from_numpy(((np.asarray(features, np.float32) - self.mean) / self.scale).astype(np.float32))
+        if self.hidden_weight is not None:
+            z = torch.nn.functional.gelu(z @ torch.from_numpy(self.hidden_weight) + torch.from_numpy(self.hidden_bias))
+        return (z @ torch.from_numpy(self.weight) + self.bias).double().numpy()
 
     def tensors(self) -> dict[str, torch.Tensor]:
-        return {"mean": torch.tensor(self.mean), "scale": torch.tensor(self.scale), "weight": torch.tensor(self.weight), "bias": torch.tensor([self.bias])}
+        out = {"mean": torch.tensor(self.mean), "scale": torch.tensor(self.scale), "weight": torch.tensor(self.weight), "bias": torch.tensor([self.bias])}
+        if self.hidden_weight is not None:
+            out.update(hidden_weight=torch.tensor(self.hidden_weight), hidden_bias=torch.tensor(self.hidden_bias))
+        return out
 
     @classmethod
     def from_tensors(cls, t: dict[str, torch.Tensor]) -> "ProbeHead":
-        return cls(t["mean"].numpy(), t["scale"].numpy(), t["weight"].numpy(), float(t["bias"][0]))
+        hidden = (t["hidden_weight"].numpy(), t["hidden_bias"].numpy()) if "hidden_weight" in t else (None, None)
+        return cls(t["mean"].numpy(), t["scale"].numpy(), t["weight"].numpy(), float(t["bias"][0]), *hidden)
 
 
 def load_backbone(spec: str):
