@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--prompts", help="file of prompts: .jsonl with a 'prompt' field, or text with one per line")
     gen.add_argument("--n", type=int, help="candidates drawn per round for each prompt (the policy's batch size)")
     gen.add_argument("--json", action="store_true", help="one JSON object per prompt")
-    gen.add_argument("--model", help="classifier directory (default: the default classifier, trained on first use)")
+    gen.add_argument("--model", help="classifier directory (default: the shipped probe classifier)")
     add_generator_options(gen)
     gen.add_argument("--seed", type=int, help="torch seed for reproducible sampling")
     gen.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store that records every candidate")
