@@ -12,7 +12,7 @@ import random
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -36,12 +36,34 @@ def _epoch_dir(root: Path, epoch: int) -> Path:
     return root / f"epoch-{epoch:03d}"
 
 
-def save_checkpoint(root: Path, epoch: int, model: torch.nn.Module, optimizer, scheduler, rng: random.Random, log: EpochLog, best_state: dict[str, torch.Tensor] | None) -> Path:
-    """Write the state after ``epoch`` (1-based) under ``root``; older checkpoints are removed."""
-    target = _epoch_dir(root, epoch)
+def write_checkpoint(root: Path, name: str, prefix: str, write: Callable[[Path], None]) -> Path:
+    """Call ``write(folder)`` on a temporary folder, rename it to ``root/name``, then remove the older complete
+    checkpoints whose names start with ``prefix``: a kill at any moment leaves one complete checkpoint."""
+    target = root / name
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    write(partial)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    for older in root.glob(f"{prefix}*"):
+        if older != target and not older.name.endswith(".partial"):
+            shutil.rmtree(older, ignore_errors=True)
+    return target
+
+
+def newest_checkpoint(root: Path, prefix: str, marker: str = STATE_FILE) -> Path | None:
+    """The newest complete checkpoint (holding ``marker``) under ``root`` whose name starts with ``prefix``."""
+    done = sorted(p for p in root.glob(f"{prefix}*") if not p.name.endswith(".partial") and (p / marker).exists())
+    return done[-1] if done else None
+
+
+def save_checkpoint(root: Path, epoch: int, model: torch.nn.Module, optimizer, scheduler, rng: random.Random, log: EpochLog, best_state: dict[str, torch.Tensor] | None) -> Path:
+    """Write the state after ``epoch`` (1-based) under ``root``; older checkpoints are removed."""
+    return write_checkpoint(root, _epoch_dir(root, epoch).name, "epoch-", lambda partial: _write_epoch(partial, epoch, model, optimizer, scheduler, rng, log, best_state))
+
+
+def _write_epoch(partial: Path, epoch: int, model: torch.nn.Module, optimizer, scheduler, rng: random.Random, log: EpochLog, best_state: dict[str, torch.Tensor] | None) -> None:
     save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(partial / "model.safetensors"))
     if best_state is not None:
         save_file({k: v.contiguous() for k, v in best_state.items()}, str(partial / "best.safetensors"))
@@ -49,18 +71,11 @@ def save_checkpoint(root: Path, epoch: int, model: torch.nn.Module, optimizer, s
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state()}, partial / "trainer.pt")
     state = {"epoch": epoch, "python_rng": _jsonable(rng.getstate()), "log": log.__dict__}
     (partial / STATE_FILE).write_text(json.dumps(state))
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    for older in root.glob("epoch-*"):
-        if older != target and not older.name.endswith(".partial"):
-            shutil.rmtree(older, ignore_errors=True)
-    return target
 
 
 def latest_checkpoint(root: Path) -> Path | None:
     """The newest complete checkpoint under ``root``, if any."""
-    done = sorted(p for p in root.glob("epoch-*") if not p.name.endswith(".partial") and (p / STATE_FILE).exists())
-    return done[-1] if done else None
+    return newest_checkpoint(root, "epoch-")
 
 
 def load_checkpoint(path: Path, model: torch.nn.Module, optimizer, scheduler, rng: random.Random) -> tuple[int, EpochLog, dict[str, torch.Tensor] | None]:

@@ -22,6 +22,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, get_cosine_schedule_with_warmup
 
+from ..checkpoint import STATE_FILE, newest_checkpoint, write_checkpoint
 from ..config import default_device
 from .config import FinetuneConfig
 from .corpus import Block, Document, token_blocks
@@ -62,34 +63,23 @@ def _trainable_state(model) -> dict[str, torch.Tensor]:
     return {name: p.detach().cpu().contiguous() for name, p in model.named_parameters() if p.requires_grad}
 
 
-def _checkpoint_dir(root: Path, step: int) -> Path:
-    return root / f"step-{step:06d}"
-
-
 def save_checkpoint(root: Path, step: int, model, optimizer, scheduler) -> Path:
-    """The state after ``step`` steps, written to a temporary folder and renamed into place; older ones removed."""
-    target = _checkpoint_dir(root, step)
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    save_file(_trainable_state(model), str(partial / "lora.safetensors"))
-    rng = {"torch_rng": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        rng["cuda_rng"] = torch.cuda.get_rng_state_all()
-    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), **rng}, partial / "trainer.pt")
-    (partial / "state.json").write_text(json.dumps({"step": step}))
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    for older in root.glob("step-*"):
-        if older != target and not older.name.endswith(".partial"):
-            shutil.rmtree(older, ignore_errors=True)
-    return target
+    """The state after ``step`` steps, written whole or not at all; older ones removed."""
+
+    def write(partial: Path) -> None:
+        save_file(_trainable_state(model), str(partial / "lora.safetensors"))
+        rng = {"torch_rng": torch.get_rng_state()}
+        if torch.cuda.is_available():
+            rng["cuda_rng"] = torch.cuda.get_rng_state_all()
+        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), **rng}, partial / "trainer.pt")
+        (partial / STATE_FILE).write_text(json.dumps({"step": step}))
+
+    return write_checkpoint(root, f"step-{step:06d}", "step-", write)
 
 
 def latest_step_checkpoint(root: Path) -> Path | None:
     """The newest complete checkpoint under ``root``, if any."""
-    done = sorted(p for p in root.glob("step-*") if not p.name.endswith(".partial") and (p / "state.json").exists())
-    return done[-1] if done else None
+    return newest_checkpoint(root, "step-")
 
 
 def load_checkpoint(path: Path, model, optimizer, scheduler) -> int:
@@ -105,7 +95,7 @@ def load_checkpoint(path: Path, model, optimizer, scheduler) -> int:
     torch.set_rng_state(trainer["torch_rng"])
     if "cuda_rng" in trainer and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(trainer["cuda_rng"])
-    return int(json.loads((path / "state.json").read_text())["step"])
+    return int(json.loads((path / STATE_FILE).read_text())["step"])
 
 
 def file_sha256(path: Path) -> str:
