@@ -66,9 +66,9 @@ def test_the_blind_page_does_not_say_which_policy_made_which(app):
 
 
 def test_admin_makes_comparisons_with_the_efficient_design(tmp_path, template_db):
-    # Draws alternate: y0 "he hurt" is rejected, so a filtered y1 is drawn (a batch of 8, "she smiled" first
-    # to pass); the second prompt's y0 (draw 10) passes, so no y1 and no person are needed.
-    models = ModelService.ready(ScriptedGenerator(["he hurt", "she smiled"]), KeywordScorer())
+    # The first prompt's y0 "he hurt" is rejected, so a filtered y1 is drawn (its first round is one draw, "she
+    # smiled", which passes); the second prompt's y0 (draw 3, "she smiled") passes, so no y1 and no person.
+    models = ModelService.ready(ScriptedGenerator(["he hurt", "she smiled", "she smiled"]), KeywordScorer())
     app = make_app(tmp_path, models, template_db)
     add_user(app, "root", "admin")
     admin, token = login(app, "root")

@@ -21,8 +21,8 @@ from ..snippet import Snippet
 @dataclass(frozen=True)
 class FeatureSettings:
     layers: tuple[int, ...] = (6, 12, 18, 24)
-    window: int = 64
-    stride: int = 32
+    window: int = 32  # about one sentence: a window of 64 let a calm half dilute an injury in the other half
+    stride: int = 16
     max_prompt_tokens: int = 192
     piece: int = 1024
     context: int = 192

@@ -46,7 +46,7 @@ class ModelService:
     def sample_filtered(self, prompt: str, n: int) -> FilterResult:
         """Draw ``n`` completions in one batch, score them, and mark the one the filter would return."""
         with self.lock:
-            return RejectionSampler(self.generator, self.classifier, FilterPolicy(max_attempts=n, batch_size=n), self.settings).run([prompt])[0]
+            return RejectionSampler(self.generator, self.classifier, FilterPolicy(max_attempts=n, batch_size=n, first_batch_size=n), self.settings).run([prompt])[0]
 
     def sample_unfiltered(self, prompt: str) -> tuple[str, float]:
         """One completion y0 ~ p and its score."""

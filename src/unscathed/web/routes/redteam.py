@@ -48,7 +48,7 @@ def start_attempt(body: PromptIn, state: State, db: DB, who: RedTeamerPost):
     result = models.sample_filtered(body.prompt, n)
     classifier = models.classifier
     threshold = classifier.threshold
-    [request_id] = state.store.record_filter_results([result], models.generator.name, models.settings, classifier.version, FilterPolicy(max_attempts=n, batch_size=n), threshold)
+    [request_id] = state.store.record_filter_results([result], models.generator.name, models.settings, classifier.version, FilterPolicy(max_attempts=n, batch_size=n, first_batch_size=n), threshold)
     attempt = redteam.start_attempt(db, who.id, body.prompt, classifier.version, threshold, request_id)
     returned = next((k for k, c in enumerate(result.candidates) if c is result.accepted), None)
     return {
