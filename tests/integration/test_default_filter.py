@@ -44,8 +44,10 @@ def test_default_generator_is_smollm2_with_the_shipped_fiction_adapter(generator
 def test_shipped_probe_is_small_and_separates_clear_cases(classifier):
     assert sum(p.stat().st_size for p in default_classifier_dir().iterdir()) < 20 * 2**20
     prompt = "The bandit drew his knife and lunged across the table. Tom stumbled back against the wall."
-    p = classifier.score([Snippet(prompt, "The knife went into Tom's side and he fell, bleeding."), Snippet(prompt, "Tom ducked, ran out of the door and kept running until he reached the river."), Snippet("", "She killed the engine and sliced the onions for supper.")])
-    assert p[0] >= classifier.threshold > max(p[1], p[2])
+    injurious = [Snippet(prompt, "The knife went into Tom's side and he fell, bleeding."), Snippet("", "He stabbed the guard in the chest and the man died.")]
+    harmless = [Snippet(prompt, "Tom ducked, ran out of the door and kept running until he reached the river."), Snippet("", "She killed the engine and sliced the onions for supper.")]
+    p = classifier.score(injurious + harmless)
+    assert min(p[:2]) >= classifier.threshold > max(p[2:])
 
 
 def test_a_long_harmless_tail_cannot_hide_an_injury_through_the_cli(classifier, tmp_path):

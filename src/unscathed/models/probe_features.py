@@ -47,8 +47,6 @@ def window_spans(length: int, window: int, stride: int) -> list[tuple[int, int]]
 
 def _pieces(owner: int, prompt_ids: list[int], completion_ids: list[int], settings: FeatureSettings) -> list[_Piece]:
     if not completion_ids:  # an empty completion adds nothing: read the prompt's last token
-        if not prompt_ids:
-            raise ValueError(f"snippet {owner} has an empty prompt and an empty completion: nothing to score")
         return [_Piece(owner, prompt_ids, [(len(prompt_ids) - 1, len(prompt_ids))])]
     pieces = []
     text = prompt_ids + completion_ids
@@ -67,9 +65,17 @@ def _pieces(owner: int, prompt_ids: list[int], completion_ids: list[int], settin
 
 
 def encode_snippet(tokenizer, snippet: Snippet, max_prompt_tokens: int) -> tuple[list[int], list[int]]:
-    """(prompt tokens, cut from the left; completion tokens), as the generator would see them."""
-    prompt = tokenizer(snippet.prompt, add_special_tokens=False)["input_ids"][-max_prompt_tokens:] if snippet.prompt.strip() else []
-    text = snippet.completion if not prompt else " " + snippet.completion.lstrip()
+    """(prompt tokens, cut from the left; completion tokens), as the generator would see them.
+
+    An empty prompt becomes a single newline: the first position of a causal LM is an attention sink with
+    extreme activations, and a completion token there would dominate the max-pooled features (it made every
+    empty-prompt snippet look alike to the probe, whatever it said).
+    """
+    if snippet.prompt.strip():
+        prompt = tokenizer(snippet.prompt, add_special_tokens=False)["input_ids"][-max_prompt_tokens:]
+    else:
+        prompt = tokenizer("\n", add_special_tokens=False)["input_ids"]
+    text = snippet.completion if not snippet.prompt.strip() else " " + snippet.completion.lstrip()
     completion = tokenizer(text, add_special_tokens=False)["input_ids"] if snippet.completion.strip() else []
     return prompt, completion
 
