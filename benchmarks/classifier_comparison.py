@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from unscathed.calibrate import recall_lower_bound
+from unscathed.calibrate import recall_lower_bound, threshold_for_benign_rejection
 from unscathed.labeled_data import read_jsonl
 from unscathed.metrics import auc
 from unscathed.options import load_classifier
@@ -28,19 +28,11 @@ from unscathed.snippet import Snippet
 REPO = Path(__file__).resolve().parents[1]
 
 
-def recall_at_rejection(scores: np.ndarray, labels: np.ndarray, rate: float) -> float:
-    """Recall at the lowest threshold that rejects at most ``rate`` of the benign snippets."""
-    benign = np.sort(scores[labels == 0])[::-1]
-    allowed = int(np.floor(rate * len(benign) + 1e-9))
-    t = np.nextafter(benign[allowed], 2.0) if allowed < len(benign) else -np.inf
-    return float((scores[labels == 1] >= t).mean())
-
-
 def figures(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
     out = {"n": int(len(labels)), "injurious": int(labels.sum())}
     if labels.sum() and (labels == 0).sum():
         out["auc"] = auc(scores, labels)
-        out.update({f"recall at {int(r * 100)}% benign rejected": recall_at_rejection(scores, labels, r) for r in (0.01, 0.02, 0.05, 0.10)})
+        out.update({f"recall at {int(r * 100)}% benign rejected": threshold_for_benign_rejection(scores, labels, r).recall for r in (0.01, 0.02, 0.05, 0.10)})
     if labels.sum():
         caught = int((scores[labels == 1] >= threshold).sum())
         out["recall at threshold"] = caught / int(labels.sum())

@@ -24,10 +24,9 @@ import random
 import sys
 from pathlib import Path
 
+from unscathed.labels.rounds import INJURIOUS, NOT_INJURIOUS
 from unscathed.stats import cohen_kappa
 
-INJURIOUS = {"direct_harm", "death", "implied_harm", "accident", "self_harm", "revealed_injury", "worsened_injury", "minor_harm", "certain_harm", "nonhuman_victim"}
-NOT_INJURIOUS = {"existing_injury", "non_being", "threat_or_plan", "miss_or_block", "dream_or_hypothetical", "game_or_sport", "figurative", "emotional_pain", "illness_or_fatigue", "medical_procedure", "benign"}
 
 
 def read(path: str) -> list[dict]:

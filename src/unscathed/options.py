@@ -27,9 +27,9 @@ def load_generator(args: argparse.Namespace):
     if adapter == "none":
         return HFGenerator.base()
     if adapter is not None:
-        from .models.defaults import base_generator_dir
+        from .models.defaults import BASE_GENERATOR_NAME, base_generator_dir
 
-        return HFGenerator.from_pretrained(base_generator_dir(), name="SmolLM2-135M", adapter=adapter)
+        return HFGenerator.from_pretrained(base_generator_dir(), name=BASE_GENERATOR_NAME, adapter=adapter)
     return HFGenerator.default()
 
 
