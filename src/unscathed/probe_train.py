@@ -1,8 +1,8 @@
-"""Train the probe classifier: logistic regression on the generator's hidden states, with a guaranteed threshold.
+"""Train the probe classifier: a head on the generator's hidden states, with a guaranteed threshold.
 
 Three disjoint uses of the labeled data, split by prompt:
-- ``train`` fits the probe;
-- the first half of ``validation`` (by prompt) picks the L2 strength;
+- ``train`` fits the head (an MLP; or logistic regression with ``hidden=0``);
+- the first half of ``validation`` (by prompt) picks the MLP's epoch (by AUC) or the L2 strength (by log-loss);
 - the second half sets the threshold with the Clopper-Pearson rule of ``calibrate``, on one injurious
   completion per prompt (completions of one prompt are not independent).
 """
@@ -162,20 +162,24 @@ def train_probe(rows: Sequence[LabeledSnippet], out_dir: str | Path, config: Pro
     y_train = np.array([parts["train"][i].label for i in owner_train], float)
     mean, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6
 
-    def scores_of(split_rows: list[LabeledSnippet], head: ProbeHead) -> np.ndarray:
-        x, owners = cache.features(model, tokenizer, split_rows, settings)
-        return max_by_owner(sigmoid(head.logits(x)), owners, len(split_rows))
+    # Each split's window features, gathered once: the selection split is scored after every epoch.
+    splits = {"selection": selection, "calibration": calibration, "test": parts["test"]}
+    features = {name: cache.features(model, tokenizer, split_rows, settings) for name, split_rows in splits.items() if split_rows}
+
+    def scores_of(name: str, head: ProbeHead) -> np.ndarray:
+        x, owners = features[name]
+        return max_by_owner(sigmoid(head.logits(x)), owners, len(splits[name]))
 
     y_sel = np.array([r.label for r in selection])
 
     def selection_loss(head: ProbeHead) -> float:
-        p = np.clip(scores_of(selection, head), 1e-7, 1 - 1e-7)
+        p = np.clip(scores_of("selection", head), 1e-7, 1 - 1e-7)
         weights = _class_weights(y_sel)
         return float(-(weights * (y_sel * np.log(p) + (1 - y_sel) * np.log(1 - p))).sum() / weights.sum())
 
     if config.hidden:
         # The threshold is set apart, so the epoch is chosen for ranking (selection AUC), not calibrated probabilities.
-        head, chosen_setting = fit_mlp(x_train, y_train, config, lambda h: 1.0 - auc(scores_of(selection, h), y_sel))
+        head, chosen_setting = fit_mlp(x_train, y_train, config, lambda h: 1.0 - auc(scores_of("selection", h), y_sel))
         setting = {"hidden": config.hidden, "epoch": chosen_setting, "weight_decay": config.weight_decay}
     else:
         best: tuple[float, ProbeHead, float] | None = None
@@ -189,11 +193,11 @@ def train_probe(rows: Sequence[LabeledSnippet], out_dir: str | Path, config: Pro
         assert best is not None
         _, head, l2 = best
         setting = {"l2": l2}
-    cal_scores, cal_labels = one_positive_per_prompt(calibration, scores_of(calibration, head), config.seed)
+    cal_scores, cal_labels = one_positive_per_prompt(calibration, scores_of("calibration", head), config.seed)
     chosen = threshold_for_recall(cal_scores, cal_labels, config.target_recall, config.confidence)
-    metrics = {"selection": summary(scores_of(selection, head), y_sel, chosen.threshold), "calibration": asdict(chosen), "head": setting, "n_train": len(parts["train"])}
+    metrics = {"selection": summary(scores_of("selection", head), y_sel, chosen.threshold), "calibration": asdict(chosen), "head": setting, "n_train": len(parts["train"])}
     if parts["test"]:
-        metrics["test"] = summary(scores_of(parts["test"], head), np.array([r.label for r in parts["test"]]), chosen.threshold)
+        metrics["test"] = summary(scores_of("test", head), np.array([r.label for r in parts["test"]]), chosen.threshold)
     metadata = ClassifierMetadata(
         base_model=config.backbone, threshold=chosen.threshold, training_data_sha256=data_hash(list(rows)), target_recall=config.target_recall,
         validation_metrics=metrics, train_config={**asdict(config), "kind": "probe", "backbone_id": backbone_id},

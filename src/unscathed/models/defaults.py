@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 from ..config import cache_dir
@@ -76,10 +77,17 @@ def base_generator_dir() -> Path:
 
 def adapter_sha256(adapter_dir: Path) -> str:
     """Content hash of a PEFT adapter's weights: the adapter half of a generator's identity."""
-    weights = adapter_dir / "adapter_model.safetensors"
+    weights = Path(adapter_dir) / "adapter_model.safetensors"
     if not weights.exists():
         raise MissingModelError(f"{adapter_dir} holds no adapter_model.safetensors")
-    return hashlib.sha256(weights.read_bytes()).hexdigest()
+    stat = weights.stat()
+    return _file_sha256(weights, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _file_sha256(path: Path, mtime_ns: int, size: int) -> str:
+    """Hashed once per process per file version (loading the default asks for its identity several times)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def default_generator_name() -> str:
@@ -100,7 +108,8 @@ def default_generator_dir() -> Path:
     Everything that loads "the default generator" (generation, serving, distillation, the probe classifier)
     reads this directory, so they all see the same fiction-tuned weights.
     """
-    digest = adapter_sha256(FICTION_ADAPTER)[:12]
+    full_digest = adapter_sha256(FICTION_ADAPTER)
+    digest = full_digest[:12]
     base = base_generator_dir()
     target = cache_dir() / f"{base.name}-fiction-{digest}"
     if (target / "model.safetensors").exists():
@@ -113,7 +122,7 @@ def default_generator_dir() -> Path:
     partial = target.with_name(target.name + f".partial-{os.getpid()}")
     model.save_pretrained(partial)
     AutoTokenizer.from_pretrained(base).save_pretrained(partial)
-    (partial / "unscathed-generator.json").write_text(json.dumps({"name": default_generator_name(), "base": str(base), "adapter_sha256": adapter_sha256(FICTION_ADAPTER)}, indent=2))
+    (partial / "unscathed-generator.json").write_text(json.dumps({"name": default_generator_name(), "base": str(base), "adapter_sha256": full_digest}, indent=2))
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
     return target

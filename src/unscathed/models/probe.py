@@ -1,8 +1,8 @@
-"""The probe classifier: logistic regression on the generator's own hidden states.
+"""The probe classifier: a small head (an MLP, or logistic regression) on the generator's own hidden states.
 
-The generator already computes these states while it writes, so serving needs no second model, and the
-probe reads text the way the generator does. A probe directory holds ``probe.safetensors`` (feature mean,
-feature scale, weight, bias) and ``unscathed.json``; the backbone is the generator it was trained on.
+The probe reads text the way the generator does, and its backbone is the generator's network, so no second
+model needs to be downloaded or trained on first use. A probe directory holds ``probe.safetensors`` (feature
+mean and scale, the head's weights) and ``unscathed.json``; the backbone is the generator it was trained on.
 """
 
 from __future__ import annotations
