@@ -104,7 +104,8 @@ def _training_rows(sources: list[str] | None):
 def cmd_train_probe(args: argparse.Namespace) -> int:
     from .probe_train import ProbeTrainConfig, train_probe
 
-    config = ProbeTrainConfig(**({"backbone": args.base_model} if args.base_model else {}), **({"target_recall": args.target_recall} if args.target_recall else {}))
+    given = {"backbone": args.base_model, "target_recall": args.target_recall, "hidden": args.probe_hidden, "seed": args.seed}
+    config = ProbeTrainConfig(**{k: v for k, v in given.items() if v is not None})
     probe = train_probe(_training_rows(args.data), args.out, config)
     print(json.dumps({"out": args.out, "version": probe.version, "threshold": probe.threshold, **probe.metadata.validation_metrics}, indent=2))
     return 0
@@ -158,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="fine-tune a classifier and choose its threshold")
     train.add_argument("--data", action="append", help="labeled JSONL file or store URL, repeatable (default: the seed dataset)")
-    train.add_argument("--kind", choices=("encoder", "probe"), default="encoder", help="encoder: fine-tune --base-model (MiniLM by default); probe: logistic regression on the generator's hidden states (--base-model: its causal LM; the default generator if omitted)")
+    train.add_argument("--kind", choices=("encoder", "probe"), default="encoder", help="encoder: fine-tune --base-model (MiniLM by default); probe: a head on the generator's hidden states (--base-model: its causal LM; the default generator if omitted)")
     train.add_argument("--out", required=True, help="directory to write the classifier to")
+    train.add_argument("--probe-hidden", type=int, help="probe: width of the MLP head's hidden layer (0: logistic regression; default 64)")
     train.add_argument("--config", help="JSON file of training settings (e.g. written by `unscathed search`); options given here override it")
     train.add_argument("--checkpoint-dir", help="where to checkpoint after every epoch (default: OUT.checkpoints)")
     train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in the checkpoint directory")

@@ -57,8 +57,9 @@ def _stories(path: str) -> dict[str, list[str]]:
     return read_stories(p, "document_id", "text", None)
 
 
-def training_windows(root: Path | None = None, size: int = 3) -> list[PromptWindow]:
-    """Every non-overlapping window of ``size`` sentences in the training corpora; ``source`` is the path under root."""
+def training_windows(root: Path | None = None, size: int = 3, stride: int | None = None) -> list[PromptWindow]:
+    """Windows of ``size`` sentences in the training corpora, every ``stride`` sentences (default ``size``: no
+    overlap; 1: a window at every sentence); ``source`` is the path under root."""
     root = root or corpora_dir()
     out: list[PromptWindow] = []
     for pattern in TRAINING_FILES:
@@ -67,7 +68,7 @@ def training_windows(root: Path | None = None, size: int = 3) -> list[PromptWind
                 raise ValueError(f"{path} is evaluation-only")
             relative = str(path.relative_to(root))
             for story_id, sentences in _stories(str(path)).items():
-                out.extend(windows(story_id, sentences, size, size, relative))
+                out.extend(windows(story_id, sentences, size, stride or size, relative))
     return out
 
 

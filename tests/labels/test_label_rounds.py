@@ -89,3 +89,10 @@ def test_import_keeps_every_label_and_the_inclusion_probability_all_or_nothing(t
     with pytest.raises(KeyError):
         store.add_labeled_snippets(broken)
     assert len(store.snippets_by_source("generated:round-9")) == 2
+
+
+def test_selection_strategy_names_every_draw_and_the_active_reason():
+    from unscathed.labels.cli import selection_strategy
+
+    assert selection_strategy({"in_random": True, "in_enriched": False, "in_test": True}) == "random+test"
+    assert selection_strategy({"in_random": False, "in_enriched": True, "selection_reason": "accepted_prone"}) == "enriched>active:accepted_prone"

@@ -9,6 +9,12 @@ from pathlib import Path
 from ..config import default_db_url
 
 
+def selection_strategy(row: dict) -> str:
+    """How a round's row was drawn: the uniform draws it fell in (random, enriched, test), then an active-learning reason."""
+    draws = "+".join(name for name in ("random", "enriched", "test") if row.get(f"in_{name}"))
+    return f"{draws}>active:{row['selection_reason']}" if "selection_reason" in row else draws
+
+
 def store_rows(folder: Path) -> list[dict]:
     """The round's labeled snippets as store rows: every label, selection strategy and inclusion probability."""
     from ..corpus_windows import resolve_prompt
@@ -17,7 +23,7 @@ def store_rows(folder: Path) -> list[dict]:
     design = json.loads((folder / "design.json").read_text())
     rows = []
     for _, s in read_jsonl(folder / "labeled.jsonl", required=("id", "completion", "labels", "inclusion_probability")):
-        strategy = "+".join(name for name, flag in (("random", s["in_random"]), ("enriched", s["in_enriched"])) if flag)
+        strategy = selection_strategy(s)
         provenance = {k: s[k] for k in ("id", "prompt_ref", "story_id", "generator", "finish_reason", "violence_prone", "consensus") if k in s}
         rows.append({
             "prompt": s.get("prompt") or resolve_prompt(s["prompt_ref"]), "completion": s["completion"], "source": f"generated:round-{design['round']}",
