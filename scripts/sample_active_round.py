@@ -9,7 +9,7 @@ Design (recorded in ``design.json`` and every row):
    q = 1 - (1 - n_r/N)(1 - [violence-prone] n_e/N_v).
 2. One completion per window from the default generator; its probe features go to the feature cache.
 3. Each completion is scored by every committee member (the first is the shipped classifier) and kept with the
-   probability its reason fixes (``unscathed.labels.active``): near the threshold or a split committee 1,
+   probability its reason fixes (``unscathed.select.committee_selection``): near the threshold or a split committee 1,
    accepted on a violence-prone prompt ``--p-accepted-prone``, anything else ``--p-other``.
 The kept row's inclusion probability is q times that probability. The scores and reasons of the whole pool go
 to ``selection.jsonl`` (never shown to labelers); the labelers' chunks hold only id, prompt and completion.
@@ -30,12 +30,12 @@ from safetensors.torch import load_file
 from unscathed.config import SamplingSettings
 from unscathed.corpus_windows import reference, split_of_story, training_windows, violence_prone
 from unscathed.labeled_data import LabeledSnippet
-from unscathed.labels.active import SelectionRule, poisson_draw, selection_probability, selection_reasons
 from unscathed.models.classifier import ClassifierMetadata
 from unscathed.models.generator import HFGenerator
 from unscathed.models.probe import PROBE_FILE, ProbeHead, max_by_owner, sigmoid
 from unscathed.models.probe_features import FeatureSettings
 from unscathed.probe_train import FeatureCache
+from unscathed.select import SelectionRule, committee_selection, union_probability
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -96,16 +96,18 @@ def main() -> None:
                         "pool_id": f"p{args.round}-{len(rows) + pool_start:05d}", "prompt_ref": reference(w), "prompt": w.prompt, "completion": out[0].text,
                         "finish_reason": out[0].finish_reason, "source": w.source, "story_id": w.story_id, "split": split_of_story(w.source, w.story_id),
                         "violence_prone": vp, "in_random": w.prompt_id in in_random, "in_enriched": w.prompt_id in in_enriched,
-                        "pool_probability": 1 - (1 - p_random) * (1 - (p_enriched if vp else 0.0)),
+                        "pool_probability": float(union_probability(p_random, p_enriched if vp else 0.0)),
                         "generator": {"name": generator.name, "settings": settings.__dict__, "seed": seed},
                     })
             x, owners = cache.features(generator.model, generator.tokenizer, [LabeledSnippet(r["prompt"], r["completion"], 0) for r in rows], feature_settings)
             scores = np.stack([max_by_owner(sigmoid(h.logits(x)), owners, len(rows)) for h in heads])
-            reasons = selection_reasons(scores, thresholds, np.array([r["violence_prone"] for r in rows]), rule)
-            probabilities = np.array([selection_probability(r, rule) for r in reasons])
-            kept = poisson_draw(probabilities, draw_rng)
+            selection, reasons = committee_selection(scores, thresholds, np.array([r["violence_prone"] for r in rows]), rule, draw_rng)
+            probabilities = np.zeros(len(rows))
+            probabilities[selection.indices] = selection.probabilities
+            kept = np.zeros(len(rows), bool)
+            kept[selection.indices] = True
             for i, r in enumerate(rows):
-                selection.write(json.dumps({"pool_id": r["pool_id"], "scores": scores[:, i].round(6).tolist(), "reason": reasons[i], "probability": probabilities[i], "kept": bool(kept[i])}) + "\n")
+                selection.write(json.dumps({"pool_id": r["pool_id"], "scores": scores[:, i].round(6).tolist(), "reason": reasons[i], "kept": bool(kept[i])}) + "\n")
                 if kept[i]:
                     r.update(id=f"r{args.round}-{kept_total:05d}", selection_reason=reasons[i], selection_probability=float(probabilities[i]), inclusion_probability=r["pool_probability"] * float(probabilities[i]))
                     kept_total += 1

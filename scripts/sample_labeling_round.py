@@ -35,6 +35,7 @@ from unscathed.labeled_data import LabeledSnippet
 from unscathed.models.generator import HFGenerator
 from unscathed.models.probe_features import FeatureSettings
 from unscathed.probe_train import FeatureCache
+from unscathed.select import union_probability
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,7 +92,7 @@ def main() -> None:
                         "id": f"r{args.round}-{len(rows) + chunk_start:05d}", "prompt_ref": reference(w), "prompt": w.prompt, "completion": out[0].text,
                         "finish_reason": out[0].finish_reason, "source": w.source, "story_id": w.story_id, "split": split,
                         "violence_prone": vp, "in_random": w.prompt_id in in_random, "in_enriched": w.prompt_id in in_enriched, "in_test": w.prompt_id in in_test,
-                        "inclusion_probability": 1 - (1 - p_random) * (1 - (p_enriched if vp else 0.0)) * (1 - (p_test if split == "test" else 0.0)),
+                        "inclusion_probability": float(union_probability(p_random, p_enriched if vp else 0.0, p_test if split == "test" else 0.0)),
                         "generator": {"name": generator.name, "settings": settings.__dict__, "seed": args.seed * 1_000_003 + chunk_start + b},
                     })
             if cache is not None:

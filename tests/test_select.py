@@ -1,13 +1,25 @@
 import numpy as np
 import pytest
 
-from unscathed.select import ensemble_disagreement, inclusion_probabilities, many_rejections, near_threshold
+from unscathed.select import ensemble_disagreement, inclusion_probabilities, many_rejections, near_threshold, union_probability
 
 
 def test_inclusion_probabilities_sum_to_expected_and_respect_cap_and_floor():
     pi = inclusion_probabilities(np.array([100.0, 1, 1, 1, 0]), expected=2, floor=0.05)
-    assert pi[0] == 1.0 and pi[4] == 0.05
-    assert pi[:4].sum() == pytest.approx(2.0)
+    assert pi[0] == 1.0 and pi[4] == pytest.approx(0.05)
+    assert pi.sum() == pytest.approx(2.0)  # the floor counts toward the target
+
+
+def test_the_floor_does_not_inflate_the_number_picked_from_a_large_pool():
+    priority = np.r_[np.ones(50), np.zeros(100_000)]
+    pi = inclusion_probabilities(priority, expected=100, floor=0.01)
+    assert 99.9 <= pi.sum() <= 100  # scaling first and flooring after gave 1,050
+    assert pi[:50].min() == 1.0 and pi[50:].max() == pytest.approx(100 / (2 * 100_050))
+
+
+def test_union_probability_of_independent_draws():
+    assert union_probability(0.5, 0.5) == pytest.approx(0.75)
+    assert union_probability(np.array([0.1, 0.0]), np.array([0.0, 0.2]), 0.5).tolist() == pytest.approx([0.55, 0.6])
 
 
 def test_near_threshold_prefers_accepted_scores_just_below():

@@ -3,6 +3,7 @@
 import random
 
 import numpy as np
+import pytest
 
 from unscathed.stats import quality_efficient
 from unscathed.store import comparisons
@@ -36,7 +37,7 @@ def test_the_pair_is_shown_in_random_order_and_the_choice_is_mapped_back(app):
     firsts = [_choose(client, "first") for _ in range(12)]
     assert 0 < sum(firsts) < 12  # both orders occur
     with app.state.unscathed.store.session() as session:
-        accepted, preference, waiting = comparisons.quality_inputs(session)
+        accepted, preference, _, waiting = comparisons.quality_inputs(session)
     # Choosing the first shown means "filtered better" exactly when the filtered one was shown first.
     assert list(preference) == [1.0 if f else 0.0 for f in firsts] and waiting == 0 and not accepted.any()
     page = client.get("/compare").text
@@ -46,15 +47,19 @@ def test_the_pair_is_shown_in_random_order_and_the_choice_is_mapped_back(app):
 def test_ties_and_accepted_prompts_feed_the_efficient_estimator(app):
     _add(app)
     _add(app, unfiltered_accepted=True, filtered=None)  # scores 1/2 with no human
-    _add(app, filtered=None)  # nothing passed the filter: left out
+    _add(app, filtered=None)  # nothing passed the filter: a loss
     add_user(app, "rita", "rater")
     client, _ = login(app, "rita")
+    from unscathed.web.dashboard import quality
+
+    with app.state.unscathed.store.session() as session:
+        assert quality(session)["estimate"] is None and quality(session)["waiting"] == 1  # no estimate leaning toward 1/2
     _choose(client, "tie")
     assert "No comparisons left" in client.get("/compare").text
     with app.state.unscathed.store.session() as session:
-        accepted, preference, waiting = comparisons.quality_inputs(session)
-    assert list(accepted) == [False, True] and preference[0] == 0.5 and np.isnan(preference[1])
-    assert quality_efficient(accepted, preference).value == 0.5
+        accepted, preference, failed_closed, waiting = comparisons.quality_inputs(session)
+    assert list(accepted) == [False, True, False] and preference[0] == 0.5 and np.isnan(preference[1]) and list(failed_closed) == [False, False, True]
+    assert quality_efficient(accepted, preference, failed_closed=failed_closed).value == pytest.approx(1 / 3)
 
 
 def test_the_blind_page_does_not_say_which_policy_made_which(app):

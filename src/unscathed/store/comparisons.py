@@ -69,23 +69,20 @@ def answer_judgment(session: Session, judgment_id: int, user_id: int, choice: st
     return judgment
 
 
-def quality_inputs(session: Session) -> tuple[np.ndarray, np.ndarray, int]:
-    """(unfiltered_accepted, preference) over the prompts that are complete, for ``stats.quality_efficient``,
-    and the number of prompts still waiting for a judgment. A prompt's preference is the mean of its judgments;
-    prompts where nothing passed the filter have no y1 and are left out (they are reported separately)."""
-    accepted, preference, waiting = [], [], 0
+def quality_inputs(session: Session) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(unfiltered_accepted, preference, failed_closed) over the prompts that are complete, for
+    ``stats.quality_efficient``, and the number of prompts still waiting for a judgment. A prompt's preference is
+    the mean of its judgments; a prompt whose y0 was rejected and where nothing passed the filter is a loss
+    (failed_closed), as in ``unscathed evaluate reliability``."""
+    accepted, preference, failed_closed, waiting = [], [], [], 0
     judged: dict[int, list[float]] = {}
     for comparison_id, value in session.execute(select(ComparisonJudgmentRecord.comparison_id, ComparisonJudgmentRecord.preference).where(ComparisonJudgmentRecord.preference.is_not(None))):
         judged.setdefault(comparison_id, []).append(value)
     for record in session.scalars(select(ComparisonRecord).order_by(ComparisonRecord.id)):
-        if record.unfiltered_accepted:
-            accepted.append(True)
-            preference.append(np.nan)
-        elif record.filtered_completion is None:
-            continue
-        elif record.id in judged:
-            accepted.append(False)
-            preference.append(float(np.mean(judged[record.id])))
+        if record.unfiltered_accepted or record.filtered_completion is None or record.id in judged:
+            accepted.append(bool(record.unfiltered_accepted))
+            failed_closed.append(not record.unfiltered_accepted and record.filtered_completion is None)
+            preference.append(float(np.mean(judged[record.id])) if record.id in judged and not record.unfiltered_accepted else np.nan)
         else:
             waiting += 1
-    return np.array(accepted, bool), np.array(preference, float), waiting
+    return np.array(accepted, bool), np.array(preference, float), np.array(failed_closed, bool), waiting

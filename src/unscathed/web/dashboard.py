@@ -65,11 +65,12 @@ def redteam_summary(session: Session, key: str) -> list[dict[str, Any]]:
 
 
 def quality(session: Session) -> dict[str, Any]:
-    accepted, preference, waiting = comparisons.quality_inputs(session)
-    if len(accepted) == 0:
-        return {"prompts": 0, "waiting": waiting, "estimate": None}
-    estimate = quality_efficient(accepted, preference)
-    return {"prompts": len(accepted), "waiting": waiting, "estimate": estimate}
+    accepted, preference, failed_closed, waiting = comparisons.quality_inputs(session)
+    if len(accepted) == 0 or waiting:
+        # Prompts still waiting are exactly those whose y0 was rejected: leaving them out would lean Q toward 1/2.
+        return {"prompts": len(accepted), "waiting": waiting, "estimate": None}
+    estimate = quality_efficient(accepted, preference, failed_closed=failed_closed)
+    return {"prompts": len(accepted), "waiting": waiting, "estimate": estimate, "failed_closed": int(failed_closed.sum())}
 
 
 def summary(session: Session, models: ModelService) -> dict[str, Any]:

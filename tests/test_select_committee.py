@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from unscathed.labels.active import SelectionRule, poisson_draw, selection_probability, selection_reasons
+from unscathed.select import SelectionRule, committee_selection, selection_probability, selection_reasons
 
 RULE = SelectionRule(near_logit=1.0, accepted_prone=0.6, other=0.25)
 
@@ -20,11 +20,15 @@ def test_probabilities_are_fixed_by_the_reason():
     assert [selection_probability(r, RULE) for r in ("near", "disagree", "accepted_prone", "other")] == [1.0, 1.0, 0.6, 0.25]
 
 
-def test_poisson_draw_keeps_each_item_at_its_probability():
-    p = np.array([0.25] * 20000 + [1.0] * 100)
-    kept = poisson_draw(p, np.random.default_rng(0))
-    assert kept[20000:].all()
-    assert abs(kept[:20000].mean() - 0.25) < 0.015
+def test_committee_selection_keeps_each_completion_at_its_reasons_probability():
+    n = 20000
+    scores = np.vstack([np.r_[np.full(n, 0.001), np.full(100, 0.1)], np.r_[np.full(n, 0.001), np.full(100, 0.1)]])
+    selection, reasons = committee_selection(scores, np.array([0.1, 0.1]), np.r_[np.ones(n, bool), np.zeros(100, bool)], RULE, np.random.default_rng(0))
+    kept = np.zeros(n + 100, bool)
+    kept[selection.indices] = True
+    assert kept[n:].all() and reasons[-1] == "near"
+    assert abs(kept[:n].mean() - 0.6) < 0.015
+    assert set(selection.probabilities.round(6)) == {0.6, 1.0}
 
 
 def test_bad_rules_and_shapes_are_refused():
