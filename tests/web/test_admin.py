@@ -68,6 +68,8 @@ def test_jsonl_and_csv_imports(app, admin):
     ("bad.csv", b"prompt,label\np,1\n", "bad.csv:2: field &#39;completion&#39; must be non-empty text"),
     ("bad.txt", b"hello\n", "upload a .jsonl or .csv file"),
     ("bad.jsonl", b"\xff\xfe\x00", "not UTF-8 text"),
+    ("bad.jsonl", b'{"prompt": "p", "completion": "c", "selection_probability": 0}\n', "bad.jsonl:1: selection_probability must be a number in (0, 1]"),
+    ("bad.csv", b"prompt,completion,selection_probability\np,c,0.5\np,c,often\n", "bad.csv:3: selection_probability must be a number in (0, 1]"),
 ])
 def test_a_malformed_upload_is_refused_with_its_line_and_nothing_is_imported(app, admin, name, data, message):
     client, token = admin
@@ -98,6 +100,14 @@ def test_export_is_what_train_reads(app, admin, tmp_path):
     path = tmp_path / "labels.jsonl"
     path.write_bytes(exported.content)
     assert [(r.prompt, r.label, r.split) for r in load_labeled_jsonl(path)] == [("p1", 1, "train"), ("p2", 0, None)]
+
+
+def test_inclusion_probabilities_survive_import_and_export(app, admin):
+    """Estimates weight labels by 1 / inclusion probability: an import that reset them to 1 would bias them."""
+    client, token = admin
+    _upload(client, token, "a.jsonl", b'{"prompt": "p1", "completion": "c1", "label": 1, "selection_strategy": "enriched>active:near", "selection_probability": 0.125}\n{"prompt": "p2", "completion": "c2", "label": 0}\n')
+    rows = [json.loads(line) for line in client.get("/admin/export.jsonl").text.splitlines()]
+    assert [(r["selection_strategy"], r["selection_probability"]) for r in rows] == [("enriched>active:near", 0.125), ("all", 1.0)]
 
 
 def test_dashboard_shows_queues_rates_agreement_and_the_classifier(tmp_path, tiny_models, template_db):

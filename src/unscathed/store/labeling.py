@@ -122,7 +122,7 @@ def import_snippets(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     """Insert validated rows in one transaction: snippets, their labels when given, gold answers when marked."""
     count = 0
     for row in rows:
-        record = SnippetRecord(prompt=row["prompt"], completion=row["completion"], source=row.get("source") or "imported", provenance=row.get("provenance") or {}, selection_strategy="all", selection_probability=1.0, split=row.get("split"))
+        record = SnippetRecord(prompt=row["prompt"], completion=row["completion"], source=row.get("source") or "imported", provenance=row.get("provenance") or {}, selection_strategy=row.get("selection_strategy") or "all", selection_probability=row.get("selection_probability", 1.0), split=row.get("split"))
         if row.get("label") is not None:
             record.labels = [LabelRecord(labeler=row.get("labeler") or "imported", label=row["label"], category=row.get("category"), note=row.get("note"))]
         session.add(record)

@@ -102,7 +102,8 @@ class Store:
             for s in snippets:
                 decided = [lab for lab in sorted(s.labels, key=lambda lab: (lab.created_at, lab.id)) if lab.label is not None]
                 if decided:
-                    rows.append({"prompt": s.prompt, "completion": s.completion, "label": decided[-1].label, "split": s.split, "snippet_id": s.id})
+                    rows.append({"prompt": s.prompt, "completion": s.completion, "label": decided[-1].label, "split": s.split, "snippet_id": s.id, "source": s.source,
+                                 "selection_strategy": s.selection_strategy, "selection_probability": s.selection_probability})
             return rows
 
     def queue_for_labeling(self, rows: Iterable[dict[str, Any]]) -> list[int]:

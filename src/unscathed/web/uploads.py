@@ -2,7 +2,8 @@
 
 Fields: ``prompt`` and ``completion`` (required, non-empty text); ``label`` (0, 1, or empty for "queue it for
 labeling"); ``gold`` (true marks a snippet with a known answer, mixed into the queue; needs a label);
-``labeler``, ``split`` (train/validation/test), ``category``, ``source``. Any other field is kept in the
+``labeler``, ``split`` (train/validation/test), ``category``, ``source``, ``selection_strategy`` and
+``selection_probability`` (the inclusion probability the snippet was drawn with, in (0, 1]; default 1). Any other field is kept in the
 snippet's provenance.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from ..labeled_data import SPLITS, DataError, jsonl_objects
 
 TEXT_CHARS = 20_000
-KNOWN = ("prompt", "completion", "label", "gold", "labeler", "split", "category", "source")
+KNOWN = ("prompt", "completion", "label", "gold", "labeler", "split", "category", "source", "selection_strategy", "selection_probability")
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
 
@@ -89,6 +90,17 @@ def _validate(filename: str, number: int, row: dict[str, Any]) -> dict[str, Any]
     for key in ("labeler", "category", "source"):
         if row.get(key) is not None and (not isinstance(row[key], str) or len(row[key]) > 40):
             raise UploadError(f"{where}: {key} must be text of at most 40 characters")
+    strategy, probability = row.get("selection_strategy") or "all", row.get("selection_probability", 1.0)
+    if isinstance(probability, str):
+        try:
+            probability = float(probability) if probability.strip() else 1.0
+        except ValueError:
+            raise UploadError(f"{where}: selection_probability must be a number in (0, 1], got {probability!r}") from None
+    if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 < probability <= 1:
+        raise UploadError(f"{where}: selection_probability must be a number in (0, 1], got {probability!r}")
+    if not isinstance(strategy, str) or len(strategy) > 60:
+        raise UploadError(f"{where}: selection_strategy must be text of at most 60 characters")
     extras = {k: v for k, v in row.items() if k not in KNOWN and v is not None}
     provenance = {"imported_from": filename, "line": number, **extras}
-    return {"prompt": row["prompt"], "completion": row["completion"], "label": label, "gold": gold, "labeler": row.get("labeler"), "split": split, "category": row.get("category"), "source": row.get("source") or "imported", "provenance": provenance}
+    return {"prompt": row["prompt"], "completion": row["completion"], "label": label, "gold": gold, "labeler": row.get("labeler"), "split": split, "category": row.get("category"), "source": row.get("source") or "imported", "provenance": provenance,
+            "selection_strategy": strategy, "selection_probability": float(probability)}

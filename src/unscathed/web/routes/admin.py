@@ -87,7 +87,8 @@ def _import(state: State, rows: list[dict]) -> int:
 @router.get("/export.jsonl")
 def export(state: State, who: Admin):
     """Every snippet with a decided label, in the format ``unscathed train --data FILE`` reads."""
-    lines = (json.dumps({"prompt": r["prompt"], "completion": r["completion"], "label": r["label"], "split": r["split"], "snippet_id": r["snippet_id"]}) for r in state.store.labeled_snippets())
+    keys = ("prompt", "completion", "label", "split", "snippet_id", "source", "selection_strategy", "selection_probability")
+    lines = (json.dumps({k: r[k] for k in keys}) for r in state.store.labeled_snippets())
     return Response("".join(line + "\n" for line in lines), media_type="application/jsonl", headers={"Content-Disposition": 'attachment; filename="labels.jsonl"'})
 
 
