@@ -94,7 +94,7 @@ def test_stop_sequences_cut_the_completion_before_it_is_scored(server):
     assert not any(ch in c.text for c in response.choices for ch in "ae")
     requests = open_store(server["db"]).requests()[before:]
     assert [next(c.completion for c in r.candidates if c.accepted) for r in requests] == [c.text for c in response.choices]
-    assert all("stop=" in r.generator for r in requests)
+    assert all("stop#" in r.generator for r in requests)  # a digest of the stops, not a copy in every row
 
 
 def test_seeded_requests_are_reproducible_even_when_sent_concurrently(server):
@@ -135,12 +135,24 @@ def test_an_api_key_is_required_when_configured(server):
         ({"prompt": "x", "logprobs": 2}, "logprobs", "not supported"),
         ({"prompt": "x", "best_of": 3}, "best_of", "not supported"),
         ({"prompt": "x", "extra_body": {"colour": "red"}}, "colour", "Unrecognized request argument supplied: colour"),
+        ({"prompt": "x", "stop": ["a", "b", "c", "d", "e"]}, "stop", "at most 4"),
+        ({"prompt": "x", "stop": "x" * 65}, "stop", "more than 64 characters"),
+        ({"prompt": "x", "seed": 2**70}, "seed", "seed must be an integer"),
+        ({"prompt": "x", "user": "u" * 257}, "user", "at most 256"),
     ],
 )
 def test_bad_input_is_refused_with_openai_shaped_400(server, arguments, param, words):
     with pytest.raises(openai.BadRequestError) as refused:
         client(server).completions.create(model=MODEL, **arguments)
     assert refused.value.param == param and words in refused.value.message
+
+
+def test_the_key_scheme_is_case_insensitive_and_the_body_must_be_json(server):
+    base = f"{server['base']}/keyed/v1"
+    body = {"model": MODEL, "prompt": PROMPTS[0], "max_tokens": 4}
+    assert httpx.post(f"{base}/completions", json=body, headers={"Authorization": "bearer test-key"}, timeout=120).status_code == 200
+    form = httpx.post(f"{base}/completions", content=json.dumps(body), headers={"Authorization": "Bearer test-key", "Content-Type": "text/plain"})
+    assert form.status_code == 415 and "application/json" in form.json()["error"]["message"]
 
 
 def test_unknown_model_is_404_and_a_malformed_body_is_400(server):
@@ -157,3 +169,55 @@ def test_the_web_app_mounts_the_api_on_its_models_and_store(app):
     reply = client.post("/v1/completions", json={"model": MODEL, "prompt": "The door opened and", "n": 2})
     assert reply.status_code == 200 and [c["index"] for c in reply.json()["choices"]] == [0, 1]
     assert [r.prompt for r in app.state.unscathed.store.requests()] == ["The door opened and"] * 2
+
+
+def test_requests_beyond_the_admission_limit_get_429_and_never_touch_the_model():
+    """With one admission slot held by a request waiting for the model, the next is told to retry at once."""
+    import asyncio
+    import threading
+
+    from fastapi import FastAPI
+
+    from unscathed.web.completions import CompletionsLimits, CompletionsService, completions_router
+
+    release, started = threading.Event(), threading.Event()
+
+    class SlowModels:
+        lock = threading.Lock()
+
+        @property
+        def generator(self):
+            started.set()
+            release.wait(30)
+            raise RuntimeError("stop here: the test only needs the request to hold its slot")
+
+        @property
+        def classifier(self):
+            return None
+
+    service = CompletionsService(SlowModels(), limits=CompletionsLimits(max_waiting=1))
+    app = FastAPI()
+    app.include_router(completions_router(service))
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as api:
+            body = {"model": MODEL, "prompt": "x"}
+            first = asyncio.create_task(api.post("/v1/completions", json=body))
+            while not started.is_set():
+                await asyncio.sleep(0.01)
+            second = await api.post("/v1/completions", json=body)
+            release.set()
+            await first
+            return second
+
+    second = asyncio.run(scenario())
+    assert second.status_code == 429 and second.headers["retry-after"] == "5" and second.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_serve_refuses_an_open_api_off_loopback():
+    from unscathed.web.serve import open_api_refusal
+
+    assert "UNSCATHED_API_KEY" in open_api_refusal("0.0.0.0", None, False)
+    assert open_api_refusal("127.0.0.1", None, False) is None
+    assert open_api_refusal("0.0.0.0", "k", False) is None and open_api_refusal("0.0.0.0", None, True) is None

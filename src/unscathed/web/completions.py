@@ -14,17 +14,19 @@ recorded, with the outcome ``"unfiltered"``.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol
 
 import torch
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -48,6 +50,10 @@ class CompletionsLimits(_Strict):
     max_choices: int = field(default=32, metadata={"help": "prompts times n in one request"})
     max_tokens: int = field(default=256, metadata={"help": "token budget of one completion"})
     max_prompt_chars: int = field(default=20_000, metadata={"help": "characters in one prompt"})
+    max_stops: int = field(default=4, metadata={"help": "stop sequences in one request (as OpenAI)"})
+    max_stop_chars: int = field(default=64, metadata={"help": "characters in one stop sequence"})
+    max_user_chars: int = field(default=256, metadata={"help": "characters in the user field"})
+    max_waiting: int = field(default=16, metadata={"help": "API requests admitted at once (running or queued for the model); more are answered 429"})
 
 
 class CompletionRequest(BaseModel):
@@ -149,6 +155,10 @@ class CompletionsService:
         self.limits = limits
         self.count_tokens = count_tokens  # usage is left out of responses when prompt tokens cannot be counted
         self.created = int(time.time())
+        # The API's own admission and worker: its requests never hold the web app's shared threads, and at most
+        # ``limits.max_waiting`` wait for the model at once (the rest are told to retry).
+        self.admission = threading.BoundedSemaphore(limits.max_waiting)
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="completions")
 
     @classmethod
     def for_app(cls, models: ModelService, store: Store, filtered: bool = True) -> "CompletionsService":
@@ -164,7 +174,8 @@ class CompletionsService:
         """Refuse the request unless it carries ``Authorization: Bearer <api_key>`` (when a key is set)."""
         if self.api_key is None:
             return
-        given = (authorization or "").removeprefix("Bearer ").strip()
+        scheme, _, given = (authorization or "").strip().partition(" ")
+        given = given.strip() if scheme.lower() == "bearer" else ""
         if not hmac.compare_digest(given.encode(), self.api_key.encode()):
             raise ApiError(401, "Incorrect or missing API key: send it as 'Authorization: Bearer <key>'", code="invalid_api_key")
 
@@ -212,6 +223,15 @@ class CompletionsService:
             raise ApiError(400, f"n={request.n}; at most {limits.max_n} completions per prompt", param="n")
         if len(prompts) * request.n > limits.max_choices:
             raise ApiError(400, f"{len(prompts)} prompts x n={request.n} = {len(prompts) * request.n} choices; at most {limits.max_choices}", param="n")
+        stops = [request.stop] if isinstance(request.stop, str) else list(request.stop or [])
+        if len(stops) > limits.max_stops:
+            raise ApiError(400, f"{len(stops)} stop sequences; at most {limits.max_stops}", param="stop")
+        if any(len(stop) > limits.max_stop_chars for stop in stops):
+            raise ApiError(400, f"a stop sequence has more than {limits.max_stop_chars} characters", param="stop")
+        if request.seed is not None and not -(2**63) <= request.seed < 2**64:
+            raise ApiError(400, "seed must be an integer between -2**63 and 2**64 - 1", param="seed")
+        if request.user is not None and len(request.user) > limits.max_user_chars:
+            raise ApiError(400, f"user has {len(request.user)} characters; at most {limits.max_user_chars}", param="user")
         if request.max_tokens is not None and request.max_tokens > limits.max_tokens:
             raise ApiError(400, f"max_tokens={request.max_tokens}; at most {limits.max_tokens}", param="max_tokens")
         overrides = {"temperature": request.temperature, "top_p": request.top_p, "max_new_tokens": request.max_tokens}
@@ -264,15 +284,22 @@ def completions_router(service: CompletionsService) -> APIRouter:
     async def create_completion(request: Request) -> JSONResponse:
         try:
             service.check_key(request.headers.get("authorization"))
+            if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+                raise ApiError(415, "send the request body as JSON, with 'Content-Type: application/json'", code="unsupported_media_type")
             body = await _json_body(request)
             try:
                 parsed = CompletionRequest.model_validate(body)
             except ValidationError as error:
                 raise validation_error(error) from error
-            # Model work blocks: run it in the threadpool so the event loop keeps serving other requests.
-            return JSONResponse(await run_in_threadpool(service.complete, parsed))
+            if not service.admission.acquire(blocking=False):
+                raise ApiError(429, f"the server is busy ({service.limits.max_waiting} requests waiting for the model); retry later", type="rate_limit_error", code="rate_limit_exceeded")
+            try:
+                # Model work blocks: it runs on the API's own worker, so the event loop and the web app's threads stay free.
+                return JSONResponse(await asyncio.get_running_loop().run_in_executor(service.worker, service.complete, parsed))
+            finally:
+                service.admission.release()
         except ApiError as error:
-            return error_response(error)
+            return error_response(error, {"Retry-After": "5"} if error.status == 429 else None)
 
     return router
 

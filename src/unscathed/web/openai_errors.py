@@ -18,9 +18,9 @@ class ApiError(Exception):
         self.type = type
 
 
-def error_response(error: ApiError) -> JSONResponse:
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error": {"message": error.message, "type": error.type, "param": error.param, "code": error.code}}
-    return JSONResponse(body, status_code=error.status)
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 def validation_error(error: ValidationError) -> ApiError:

@@ -18,6 +18,7 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--generator", help="generator directory (default: SmolLM2-135M)")
     serve.add_argument("--no-filter", action="store_true", help="the completions API serves plain samples, unfiltered, as model 'unscathed-unfiltered' (e.g. a distilled --generator)")
     serve.add_argument("--secure-cookies", action="store_true", help="mark cookies Secure (when served over HTTPS)")
+    serve.add_argument("--allow-open-api", action="store_true", help="serve /v1/completions without $UNSCATHED_API_KEY on an address other than loopback (anyone who reaches the port can use the models)")
     serve.set_defaults(func=cmd_serve)
 
     users = sub.add_parser("users", help="manage web app accounts")
@@ -35,12 +36,28 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> None:
     reset.set_defaults(func=cmd_users_set_password)
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def open_api_refusal(host: str, api_key: str | None, allow_open_api: bool) -> str | None:
+    """Why serving must not start: the completions API would be open to the network; None if it may."""
+    if host in LOOPBACK or api_key or allow_open_api:
+        return None
+    return (f"refusing to serve on {host}: /v1/completions would be open to anyone who reaches the port. Set $UNSCATHED_API_KEY "
+            "(clients send 'Authorization: Bearer <key>'), listen on 127.0.0.1, or pass --allow-open-api")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from .app import create_app
     from .settings import WebSettings
 
+    refusal = open_api_refusal(args.host, os.environ.get("UNSCATHED_API_KEY"), args.allow_open_api)
+    if refusal:
+        raise SystemExit(refusal)
     settings = WebSettings(db_url=args.db, model=args.model, generator=args.generator, secure_cookies=args.secure_cookies, filter_completions=not args.no_filter)
     print(f"unscathed serve: http://{args.host}:{args.port}/ on {args.db} (models load on first use)", file=sys.stderr)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Sequence
 
 from ..config import SamplingSettings
@@ -18,8 +19,9 @@ class StopAtGenerator:
     def __init__(self, generator: Generator, stops: Sequence[str]) -> None:
         self.generator = generator
         self.stops = tuple(stops)
-        # The store records this name: requests cut at stop sequences stay distinguishable.
-        self.name = f"{generator.name} stop={list(self.stops)!r}"
+        # The store records this name with every row: a short digest of the stops keeps requests cut at stop
+        # sequences distinguishable without copying the sequences into each row.
+        self.name = f"{generator.name} stop#{hashlib.sha256(repr(self.stops).encode()).hexdigest()[:12]}"
 
     def sample(self, prompts: Sequence[str], n: int, settings: SamplingSettings) -> list[list[Completion]]:
         return [[self._cut(c) for c in row] for row in self.generator.sample(prompts, n, settings)]
