@@ -122,6 +122,6 @@ def test_dashboard_shows_queues_rates_agreement_and_the_classifier(tmp_path, tin
     # ann and bob agree on 2 of 3; kappa = (2/3 - 4/9) / (1 - 4/9) = 0.4
     assert "Cohen's kappa 0.40 over 3 snippets" in page
     assert "6 labels in the last hour" in page and "threshold 1.0000" in page
-    assert "0 labels wanted on 0 snippets" in page
+    assert "1 labels wanted on 1 snippets" in page  # their disagreement on p2 waits for a third reader
 
 

@@ -122,6 +122,29 @@ def test_an_abandoned_snippet_goes_back_to_the_queue(tmp_path, tiny_models, temp
     taken_over = bob.get("/api/label/next").json()["assignment_id"]
     assert taken_over != abandoned
     _post(bob, bob_token, taken_over, "1")
-    # A late answer to the expired assignment is still the labeler's work and is kept.
-    assert _post(ann, ann_token, abandoned, "1").status_code == 200
-    assert ann.get("/api/label/next").status_code == 204
+    # The expired assignment's slot went to bob: a late answer would add a label nobody asked for.
+    late = _post(ann, ann_token, abandoned, "1")
+    assert late.status_code == 409 and "expired" in late.text
+    assert [len(r["labels"]) for r in app.state.unscathed.store.labeled_snippets()] == [1]
+
+
+def test_a_disagreement_goes_to_a_third_reader_and_export_keeps_every_label(tmp_path, tiny_models, template_db):
+    app = make_app(tmp_path, tiny_models, template_db, double_label_share=1.0)
+    queue(app, [{"prompt": "The blade sank into Tom's shoulder and", "completion": "he screamed."}])
+    for name in ("ann", "bob", "cat", "dan"):
+        add_user(app, name, "labeler")
+    clients = {name: login(app, name) for name in ("ann", "bob", "cat", "dan")}
+    for name, answer in (("ann", "1"), ("bob", "0")):
+        client, token = clients[name]
+        _post(client, token, client.get("/api/label/next").json()["assignment_id"], answer)
+    # Until a third reader settles it, the snippet counts as injurious (in doubt, 1), never as the latest answer.
+    [waiting] = app.state.unscathed.store.labeled_snippets()
+    assert waiting["label"] == 1 and waiting["consensus_rule"].startswith("in doubt, 1")
+    cat, cat_token = clients["cat"]
+    third = cat.get("/api/label/next")
+    assert third.status_code == 200
+    _post(cat, cat_token, third.json()["assignment_id"], "0")
+    assert clients["dan"][0].get("/api/label/next").status_code == 204  # settled: nobody else is asked
+    [settled] = app.state.unscathed.store.labeled_snippets()
+    assert (settled["label"], settled["consensus_rule"]) == (0, "third reader")
+    assert [(lab["labeler"], lab["label"]) for lab in settled["labels"]] == [("ann", 1), ("bob", 0), ("cat", 0)]

@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .rows import add_once, answer_once, found, now, owned, take_slot, utc
+from .rows import ConflictError, add_once, answer_once, found, now, owned, take_slot, utc
 from .schema import GoldAnswerRecord, LabelAssignmentRecord, LabelRecord, QueueItemRecord, SnippetRecord, UserRecord
 
 
@@ -53,6 +53,12 @@ def sync_queue(session: Session, policy: QueuePolicy) -> int:
         session.rollback()
         return 0
     return len(new)
+
+
+def is_tied(session: Session, snippet_id: int) -> bool:
+    """True when the snippet's decided labels are split evenly between 0 and 1 (a conflict to adjudicate)."""
+    counts = dict(session.execute(select(LabelRecord.label, func.count()).where(LabelRecord.snippet_id == snippet_id, LabelRecord.label.is_not(None)).group_by(LabelRecord.label)).all())
+    return counts.get(0, 0) == counts.get(1, 0) > 0
 
 
 def _give_back(session: Session, snippet_id: int) -> None:
@@ -98,6 +104,9 @@ def answer_assignment(session: Session, assignment_id: int, user: UserRecord, an
     """Record a labeler's answer, once. Repeating the same answer is a no-op (a retried request); a
     different one raises ``ConflictError``; someone else's assignment raises ``NotYours``."""
     assignment = owned(session, LabelAssignmentRecord, assignment_id, user.id, "assignment")
+    if assignment.expired and assignment.answered_at is None:
+        # Its slot went back to the queue when it expired: answering now would add a label nobody asked for.
+        raise ConflictError(f"assignment {assignment_id} expired and was handed to someone else; ask for the next item")
     if not answer_once(session, assignment, {"answer": answer, "note": note, "seconds_spent": seconds_spent}, lambda a: a.answer == answer, "assignment"):
         return assignment
     if not assignment.gold:
@@ -106,6 +115,8 @@ def answer_assignment(session: Session, assignment_id: int, user: UserRecord, an
         session.flush()
         session.execute(update(LabelAssignmentRecord).where(LabelAssignmentRecord.id == assignment_id).values(label_id=label.id))
         if answer is None:  # unsure decides nothing: someone else should look
+            _give_back(session, assignment.snippet_id)
+        elif is_tied(session, assignment.snippet_id):  # readers disagree: one more (a reader who has not seen it) settles it
             _give_back(session, assignment.snippet_id)
     session.commit()
     session.refresh(assignment)

@@ -95,15 +95,27 @@ class Store:
             return count
 
     def labeled_snippets(self) -> list[dict[str, Any]]:
-        """Snippets with a decided label: the most recent non-unsure label of each snippet."""
+        """Snippets with at least one decided label, each with every label (who, what, when) and the consensus.
+
+        Consensus (``labels.rounds.consensus``): one label stands; two that agree stand; a disagreement is
+        settled by a third reader's majority. While a disagreement waits for its third reader the label is 1,
+        the spec's "in doubt, 1", and ``consensus_rule`` says so.
+        """
+        from ..labels.rounds import consensus
+
         with self.session() as session:
             snippets = session.scalars(select(SnippetRecord).options(selectinload(SnippetRecord.labels)).order_by(SnippetRecord.id))
             rows = []
             for s in snippets:
-                decided = [lab for lab in sorted(s.labels, key=lambda lab: (lab.created_at, lab.id)) if lab.label is not None]
-                if decided:
-                    rows.append({"prompt": s.prompt, "completion": s.completion, "label": decided[-1].label, "split": s.split, "snippet_id": s.id, "source": s.source,
-                                 "selection_strategy": s.selection_strategy, "selection_probability": s.selection_probability})
+                ordered = sorted(s.labels, key=lambda lab: (lab.created_at, lab.id))
+                decided = [{"label": lab.label, "unsure": bool(lab.unsure)} for lab in ordered if lab.label is not None]
+                if not decided:
+                    continue
+                settled = consensus(decided)
+                label, rule = (settled.label, settled.rule) if settled else (1, "in doubt, 1 (readers disagree; awaiting a third)")
+                rows.append({"prompt": s.prompt, "completion": s.completion, "label": label, "consensus_rule": rule, "split": s.split, "snippet_id": s.id, "source": s.source,
+                             "selection_strategy": s.selection_strategy, "selection_probability": s.selection_probability,
+                             "labels": [{"labeler": lab.labeler, "label": lab.label, "unsure": bool(lab.unsure), "labeled_at": lab.created_at.isoformat()} for lab in ordered]})
             return rows
 
     def queue_for_labeling(self, rows: Iterable[dict[str, Any]]) -> list[int]:

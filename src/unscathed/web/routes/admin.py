@@ -86,8 +86,9 @@ def _import(state: State, rows: list[dict]) -> int:
 
 @router.get("/export.jsonl")
 def export(state: State, who: Admin):
-    """Every snippet with a decided label, in the format ``unscathed train --data FILE`` reads."""
-    keys = ("prompt", "completion", "label", "split", "snippet_id", "source", "selection_strategy", "selection_probability")
+    """Every snippet with a decided label, in the format ``unscathed train --data FILE`` reads: the consensus
+    label and its rule, and every label with who gave it and when."""
+    keys = ("prompt", "completion", "label", "consensus_rule", "labels", "split", "snippet_id", "source", "selection_strategy", "selection_probability")
     lines = (json.dumps({k: r[k] for k in keys}) for r in state.store.labeled_snippets())
     return Response("".join(line + "\n" for line in lines), media_type="application/jsonl", headers={"Content-Disposition": 'attachment; filename="labels.jsonl"'})
 
