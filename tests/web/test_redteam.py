@@ -75,3 +75,25 @@ def test_another_red_teamers_attempt_is_off_limits(app, user_client):
     eve, eve_token = user_client("eve", "redteamer")
     assert _api(eve, eve_token, f"/api/redteam/attempts/{attempt}/submit", {"completion": "x"}).status_code == 403
     assert _api(eve, eve_token, "/api/redteam/attempts/999/submit", {"completion": "x"}).status_code == 404
+
+
+def test_two_racing_submits_of_one_attempt_queue_one_snippet(app, user_client):
+    """Both requests read the attempt as unsubmitted; the second must fail without leaving an orphan in the queue."""
+    import pytest
+
+    from unscathed.store.accounts import user_by_name
+    from unscathed.store.redteam import AlreadySubmitted, attempt_of, submit
+
+    rex, rex_token = user_client("rex", "redteamer")
+    attempt_id = _api(rex, rex_token, "/api/redteam/attempts", {"prompt": "The knight raised his sword."}).json()["attempt_id"]
+    store = app.state.unscathed.store
+    with store.session() as session:
+        user = user_by_name(session, "rex")
+        stale = attempt_of(session, attempt_id, user.id)
+        session.expunge(stale)  # what the second request read before the first one committed
+    with store.session() as session:
+        submit(store, session, attempt_of(session, attempt_id, user.id), user, "he cut the dragon", 0.1)
+    with store.session() as session:
+        with pytest.raises(AlreadySubmitted):
+            submit(store, session, stale, user, "he cut the dragon", 0.1)
+    assert [r["completion"] for r in store.snippets_by_source("redteam")] == ["he cut the dragon"]

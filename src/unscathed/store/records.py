@@ -14,7 +14,7 @@ from ..config import FilterPolicy, SamplingSettings
 from .schema import CandidateRecord, GenerationRequest, LabelRecord, SnippetRecord
 
 
-def _snippet_record(row: dict[str, Any], default_source: str) -> SnippetRecord:
+def snippet_record(row: dict[str, Any], default_source: str) -> SnippetRecord:
     """A snippet row as a table record: where it came from and how it was selected, as the row says."""
     return SnippetRecord(
         prompt=row["prompt"],
@@ -87,7 +87,7 @@ class Store:
         with self.session() as session, session.begin():
             count = 0
             for row in rows:
-                snippet = _snippet_record(row, default_source="imported")
+                snippet = snippet_record(row, default_source="imported")
                 answers = row.get("labels") or [{"labeler": row.get("labeler", "unknown"), "label": row["label"], "category": row.get("category"), "note": row.get("note"), "unsure": row.get("unsure", False)}]
                 snippet.labels = [_label_record(answer) for answer in answers]
                 session.add(snippet)
@@ -125,7 +125,7 @@ class Store:
         ``provenance`` carries the lineage (original snippet, recipe, edits) for the people who verify them.
         """
         with self.session() as session, session.begin():
-            snippets = [_snippet_record(row, default_source="queued") for row in rows]
+            snippets = [snippet_record(row, default_source="queued") for row in rows]
             session.add_all(snippets)
             session.flush()
             return [s.id for s in snippets]

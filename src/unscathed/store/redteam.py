@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .rows import ConflictError, now, owned, utc
-from .records import Store
+from .records import Store, snippet_record
 from .schema import RedTeamAttemptRecord, UserRecord
 
 
@@ -28,19 +28,23 @@ def attempt_of(session: Session, attempt_id: int, user_id: int) -> RedTeamAttemp
 
 
 def submit(store: Store, session: Session, attempt: RedTeamAttemptRecord, user: UserRecord, completion: str, p_injury: float) -> RedTeamAttemptRecord:
-    """Queue the completion for labeling (``Store.queue_for_labeling``, source ``redteam``, with its lineage)
-    and record on the attempt the seconds since it began."""
+    """Claim the attempt and queue the completion for labeling (source ``redteam``, with its lineage) in one
+    transaction, recording the seconds since the attempt began: a second submit of the same attempt (a double
+    click, a retried request) finds it claimed and adds nothing to the queue."""
     if attempt.submitted_at is not None:
         raise AlreadySubmitted(f"attempt {attempt.id} was already submitted; start a new attempt")
-    session.commit()  # end this session's read: on SQLite the queueing transaction below needs the write lock
     submitted = now()
     seconds = (submitted - utc(attempt.started_at)).total_seconds()
     provenance = {"redteam_attempt": attempt.id, "redteamer": user.username, "classifier_version": attempt.classifier_version, "threshold": attempt.threshold, "p_injury": p_injury, "seconds_to_submit": seconds, "generation_request": attempt.request_id}
-    [snippet_id] = store.queue_for_labeling([{"prompt": attempt.prompt, "completion": completion, "source": "redteam", "provenance": provenance, "selection_strategy": "redteam"}])
-    done = session.execute(update(RedTeamAttemptRecord).where(RedTeamAttemptRecord.id == attempt.id, RedTeamAttemptRecord.submitted_at.is_(None)).values(submitted_at=submitted, completion=completion, p_injury=p_injury, seconds_to_submit=seconds, snippet_id=snippet_id))
-    session.commit()
-    if done.rowcount == 0:
+    claimed = session.execute(update(RedTeamAttemptRecord).where(RedTeamAttemptRecord.id == attempt.id, RedTeamAttemptRecord.submitted_at.is_(None)).values(submitted_at=submitted, completion=completion, p_injury=p_injury, seconds_to_submit=seconds))
+    if claimed.rowcount == 0:
+        session.rollback()
         raise AlreadySubmitted(f"attempt {attempt.id} was already submitted; start a new attempt")
+    snippet = snippet_record({"prompt": attempt.prompt, "completion": completion, "source": "redteam", "provenance": provenance, "selection_strategy": "redteam"}, default_source="redteam")
+    session.add(snippet)
+    session.flush()
+    session.execute(update(RedTeamAttemptRecord).where(RedTeamAttemptRecord.id == attempt.id).values(snippet_id=snippet.id))
+    session.commit()
     session.refresh(attempt)
     return attempt
 
