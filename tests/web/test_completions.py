@@ -97,6 +97,22 @@ def test_stop_sequences_cut_the_completion_before_it_is_scored(server):
     assert all("stop#" in r.generator for r in requests)  # a digest of the stops, not a copy in every row
 
 
+def test_stream_true_streams_the_accepted_completions_to_the_official_client(server):
+    api = client(server)
+    plain = api.completions.create(model=MODEL, prompt=PROMPTS, n=2, seed=11)
+    chunks = list(api.completions.create(model=MODEL, prompt=PROMPTS, n=2, seed=11, stream=True, stream_options={"include_usage": True}))
+    texts, reasons = {}, {}
+    for chunk in chunks:
+        for choice in chunk.choices:
+            texts[choice.index] = texts.get(choice.index, "") + choice.text
+            if choice.finish_reason:
+                reasons[choice.index] = choice.finish_reason
+    # The same seed gives the same accepted completions, streamed piece by piece once the filter accepted them.
+    assert texts == {c.index: c.text for c in plain.choices} and reasons == {c.index: c.finish_reason for c in plain.choices}
+    assert sum(1 for c in chunks if c.choices) > len(plain.choices)  # more than one event per choice
+    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens == plain.usage.total_tokens
+
+
 def test_seeded_requests_are_reproducible_even_when_sent_concurrently(server):
     api = client(server)
 

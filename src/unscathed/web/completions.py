@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import os
+import re
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 import torch
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..config import FilterPolicy, SamplingSettings, _Strict
@@ -98,8 +100,7 @@ class CompletionRequest(BaseModel):
 
 # Each field: (is the value inert?, why it cannot be honoured).
 _UNSUPPORTED: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "stream": (lambda v: not v, "streaming is not supported: a completion is returned only after the classifier has accepted it"),
-    "stream_options": (lambda v: v is None, "stream_options needs streaming, which is not supported"),
+    "stream_options": (lambda v: v is None or set(v) <= {"include_usage"}, "stream_options supports only include_usage"),
     "echo": (lambda v: not v, "echo is not supported"),
     "logprobs": (lambda v: v is None, "logprobs are not supported; leave logprobs unset"),
     "suffix": (lambda v: v is None, "suffix (insertion) is not supported"),
@@ -295,13 +296,39 @@ def completions_router(service: CompletionsService) -> APIRouter:
                 raise ApiError(429, f"the server is busy ({service.limits.max_waiting} requests waiting for the model); retry later", type="rate_limit_error", code="rate_limit_exceeded")
             try:
                 # Model work blocks: it runs on the API's own worker, so the event loop and the web app's threads stay free.
-                return JSONResponse(await asyncio.get_running_loop().run_in_executor(service.worker, service.complete, parsed))
+                response = await asyncio.get_running_loop().run_in_executor(service.worker, service.complete, parsed)
             finally:
                 service.admission.release()
+            if parsed.stream:
+                usage = bool((parsed.stream_options or {}).get("include_usage"))
+                return StreamingResponse(stream_events(response, usage), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+            return JSONResponse(response)
         except ApiError as error:
             return error_response(error, {"Retry-After": "5"} if error.status == 429 else None)
 
     return router
+
+
+def stream_events(response: dict[str, Any], include_usage: bool) -> Iterator[str]:
+    """A finished response as OpenAI's server-sent events: each choice's text in word-sized pieces, then its
+    ``finish_reason``, then (when asked) the usage, then ``[DONE]``.
+
+    The stream holds a completion back until the classifier has accepted the whole of it: the filter decides
+    on complete text, so streaming tokens as they are drawn would show a reader text that may be rejected.
+    """
+    head = {k: response[k] for k in ("id", "object", "created", "model", "system_fingerprint")}
+
+    def event(choices: list[dict[str, Any]], **extra: Any) -> str:
+        return f"data: {json.dumps({**head, 'choices': choices, **extra})}\n\n"
+
+    for choice in response["choices"]:
+        for piece in re.findall(r"\S*\s*", choice["text"]):
+            if piece:
+                yield event([{"text": piece, "index": choice["index"], "logprobs": None, "finish_reason": None}])
+        yield event([{"text": "", "index": choice["index"], "logprobs": None, "finish_reason": choice["finish_reason"]}])
+    if include_usage and "usage" in response:
+        yield event([], usage=response["usage"])
+    yield "data: [DONE]\n\n"
 
 
 async def _json_body(request: Request) -> Any:
