@@ -20,36 +20,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from .metrics import rates_at
-
-
-def _binomial_upper_tail(k: int, n: int, p: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, p), summed in log space."""
-    if k <= 0:
-        return 1.0
-    if p <= 0:
-        return 0.0
-    if p >= 1:
-        return 1.0
-    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(p) + (n - i) * math.log1p(-p) for i in range(k, n + 1)]
-    top = max(logs)
-    return math.exp(top) * sum(math.exp(x - top) for x in logs)
+from .stats import clopper_pearson_lower
 
 
 def recall_lower_bound(caught: int, total: int, confidence: float = 0.95) -> float:
-    """One-sided Clopper-Pearson lower bound on a proportion: the p at which P(X >= caught) = 1 - confidence."""
+    """One-sided Clopper-Pearson lower bound on recall (``stats.clopper_pearson_lower``)."""
     if total <= 0:
         raise ValueError("no injurious snippets to bound recall on")
-    if caught == 0:
-        return 0.0
-    alpha = 1 - confidence
-    low, high = 0.0, 1.0
-    for _ in range(60):
-        mid = (low + high) / 2
-        if _binomial_upper_tail(caught, total, mid) < alpha:
-            low = mid
-        else:
-            high = mid
-    return low
+    return clopper_pearson_lower(caught, total, confidence)
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 PROMPTS = ["the knight saw the sky.", "a door opened.", "she ran home."]
 
 
-def test_zero_events_give_the_rule_of_three_bound():
+def test_zero_events_give_the_exact_zero_event_bound():
     e = rate_estimate(np.zeros(30))
-    assert e.upper_bound_only and e.value == 0 and e.high == pytest.approx(3.0 / 30, rel=0.01)
+    # P(no event in 30) = 5% exactly at this rate; the rule of three (3/30) is its approximation
+    assert e.upper_bound_only and e.value == 0 and e.high == pytest.approx(1 - 0.05 ** (1 / 30), rel=1e-6) and e.one_sided
     assert rate_estimate(np.array([0, 1, 0, 1.0])).value == 0.5
 
 

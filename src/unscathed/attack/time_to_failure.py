@@ -18,7 +18,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from scipy.stats import chi2
+from ..stats import poisson_count_bounds
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,8 @@ def summarize(runs: Sequence[AttackRun], confidence: float = 0.95) -> TimeToFail
     exposure_q = float(sum(o[1] for o in decided))
     exposure_s = float(sum(o[2] for o in decided))
     k = len(failures)
-    alpha = 1 - confidence
     # Exact Poisson bounds on the expected count k; the time per failure is exposure over the count.
-    low_count = chi2.ppf(alpha / 2, 2 * k) / 2 if k else 0.0
-    high_count = chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+    low_count, high_count = poisson_count_bounds(k, confidence)
     interval = (exposure_q / high_count, exposure_q / low_count if low_count > 0 else math.inf)
     return TimeToFailure(
         runs=len(runs),

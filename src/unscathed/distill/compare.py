@@ -26,7 +26,7 @@ from ..keyword_baseline import KeywordClassifier
 from ..models.classifier import Classifier
 from ..models.generator import HFGenerator
 from ..snippet import Snippet
-from ..stats import Estimate, quality_efficient, quality_naive, weighted_mean_estimate
+from ..stats import Estimate, clopper_pearson_upper, quality_efficient, quality_naive, weighted_mean_estimate
 from .objective import score_rollout, unsafe
 from .rollout import TRAINING_SAMPLING, sample_rollout, sequence_kl, text_rollout, token_logprobs
 
@@ -86,11 +86,12 @@ def in_unit_interval(e: Estimate) -> Estimate:
 
 
 def rate_estimate(per_prompt: np.ndarray) -> Estimate:
-    """Mean of per-prompt rates with a normal interval over prompts; with no event, the 3/n upper bound."""
+    """Mean of per-prompt rates with a normal interval over prompts; with no event, the exact one-sided 95%
+    upper bound of zero events in n prompts (``stats.clopper_pearson_upper``, about 3/n)."""
     per_prompt = np.asarray(per_prompt, float)
     if per_prompt.sum() == 0:
         n = len(per_prompt)
-        return in_unit_interval(Estimate(0.0, 0.0, float(-np.log(0.05) / n), n, float(n), upper_bound_only=True))
+        return in_unit_interval(Estimate(0.0, 0.0, clopper_pearson_upper(0, n), n, float(n), upper_bound_only=True, one_sided=True))
     return in_unit_interval(weighted_mean_estimate(per_prompt))
 
 

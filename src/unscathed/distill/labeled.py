@@ -7,13 +7,12 @@ against, so it can fall without the text getting safer (reward hacking). A small
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..labeled_data import DataError, read_jsonl
-from ..stats import Z95, Estimate
+from ..stats import Estimate, wilson_interval
 
 
 @dataclass(frozen=True)
@@ -39,15 +38,12 @@ def read_labeled(path: str | Path) -> list[LabeledSample]:
     return rows
 
 
-def wilson(events: int, n: int, z: float = Z95) -> Estimate:
-    """A binomial proportion with Wilson's score interval, which stays inside [0, 1] and is sound at 0 or n
-    events, where the normal interval of a few dozen labels collapses to a point."""
+def wilson(events: int, n: int) -> Estimate:
+    """A binomial proportion with its 95% Wilson score interval (``stats.wilson_interval``)."""
     if n <= 0:
         raise ValueError("no labels")
-    p = events / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n, float(n))
+    low, high = wilson_interval(events, n)
+    return Estimate(events / n, low, high, n, float(n))
 
 
 def labeled_rates(rows: list[LabeledSample]) -> dict[str, Estimate]:

@@ -6,8 +6,10 @@ or below the upper bound, with probability at least 95%), so a "nines" figure me
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy.stats import beta, chi2
+from scipy.stats import beta, chi2, norm
 
 
 def clopper_pearson_upper(failures: int, n: int, confidence: float = 0.95) -> float:
@@ -20,6 +22,26 @@ def clopper_pearson_lower(successes: int, n: int, confidence: float = 0.95) -> f
     """One-sided exact lower bound on a binomial proportion."""
     _check(successes, n, confidence)
     return 0.0 if successes == 0 else float(beta.ppf(1 - confidence, successes, n - successes + 1))
+
+
+def wilson_interval(events: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Two-sided Wilson score interval for a binomial proportion: inside [0, 1] and sound at 0 or n events, where
+    the normal interval of a few dozen labels collapses to a point (for planning and comparisons, not nines)."""
+    _check(events, n, confidence)
+    z = float(norm.ppf(0.5 + confidence / 2))
+    p = events / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def poisson_count_bounds(events: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact two-sided (Garwood) bounds on the mean of a Poisson count with ``events`` observed."""
+    if events < 0 or not 0 < confidence < 1:
+        raise ValueError(f"need events >= 0 and confidence in (0, 1), got {events} and {confidence}")
+    alpha = 1 - confidence
+    low = float(chi2.ppf(alpha / 2, 2 * events)) / 2 if events else 0.0
+    return low, float(chi2.ppf(1 - alpha / 2, 2 * events + 2)) / 2
 
 
 def weighted_count_bounds(counts: np.ndarray, weights: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
