@@ -9,7 +9,7 @@
 3. Runs our recipes (``unscathed.attack``) on the same snippets with the same budget.
 4. Writes every successful edit to ``attack_peer_edits.jsonl`` (a seeded sample of each method marked
    ``to_judge``) and reads a person's verdicts from ``attack_peer_judgements.jsonl``: an edit is a real
-   failure only if a person still calls the edited snippet injurious (INJURY_SPEC.md). Never judged by rule.
+   failure only if a person still calls the edited snippet injurious (docs/injury-spec.md). Never judged by rule.
 5. Prints the side-by-side table and writes it with the settings to ``attack_peer.md``. After judging,
    ``--report-only`` rebuilds the table from the last run (``attack_peer.json``) and the verdicts.
 

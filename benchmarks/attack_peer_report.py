@@ -89,4 +89,4 @@ def judged_share(summary: list[dict]) -> str:
     judged, still = sum(s["judged"] for s in summary), sum(s["still_injurious"] for s in summary)
     overall = f"{still}/{judged} = {still / judged:.0%}" if judged else "none judged yet"
     return ("\"still injurious\": of a seeded sample of each method's successful edits, how many a person reading them against "
-            f"INJURY_SPEC.md still calls injurious (a real failure of the filter, not just a changed meaning). Over all methods: {overall}.")
+            f"docs/injury-spec.md still calls injurious (a real failure of the filter, not just a changed meaning). Over all methods: {overall}.")

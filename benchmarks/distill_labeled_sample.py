@@ -7,7 +7,7 @@
     .venv/bin/python benchmarks/distill_labeled_sample.py reveal --out DIR
 
 The blind file carries no generator name, classifier score or order that could give the generator away,
-so the labels are the labeler's reading of the text against INJURY_SPEC.md, not of where it came from.
+so the labels are the labeler's reading of the text against docs/injury-spec.md, not of where it came from.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each prompt x has a distribution of classifier scores for its completions, s ~ Beta(a_x, b_x), and a
 completion with score s is injurious with probability s (a calibrated classifier). The filtered policies
 differ only in which drawn completion they return:
-- sequential: draw one at a time, return the first with s < t (DESIGN.md's q);
+- sequential: draw one at a time, return the first with s < t (docs/design.md's q);
 - batched(k): draw k at a time until at least one passes, return the lowest-scoring passing one;
 - tightening(g): sequential, but the threshold after r rejections is t * g**r.
 All three stop after ``budget`` draws with nothing returned (fail closed).

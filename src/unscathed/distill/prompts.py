@@ -4,7 +4,7 @@ Prompts come from the ingest stage's JSONL (``unscathed ingest``) or the seed pr
 violence-prone when its own text holds a word of the keyword baseline's injury list: cheap, transparent,
 and independent of the classifier being distilled. Drawing from the proposal r(x) = w(x) / sum(w) instead
 of the uniform D(x) = 1/n spends more steps where injuries are likely; D(x)/r(x) is recorded per prompt so
-that figures over the training prompts can be reweighted (DESIGN.md, "Prompts drawn from a proposal").
+that figures over the training prompts can be reweighted (docs/design.md, "Prompts drawn from a proposal").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Estimators for the filtered policy: pure functions over arrays, no models and no I/O.
 
-Notation (DESIGN.md): prompts x ~ D, completions y ~ p(.|x), a(x, y) = 1 when the classifier accepts,
+Notation (docs/design.md): prompts x ~ D, completions y ~ p(.|x), a(x, y) = 1 when the classifier accepts,
 A(x) = E_p[a] the acceptance rate, filtered policy q(y|x) = p(y|x) a(x, y) / A(x).
 """
 
@@ -96,7 +96,7 @@ def ratio_mean_estimate(values: np.ndarray, weights: np.ndarray | None = None, c
 
 
 def quality_efficient(unfiltered_accepted: np.ndarray, preference: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95, failed_closed: np.ndarray | None = None) -> Estimate:
-    """Q = P(y1 ~ q preferred over y0 ~ p), from the efficient design of DESIGN.md.
+    """Q = P(y1 ~ q preferred over y0 ~ p), from the efficient design of docs/design.md.
 
     Per prompt: y0 ~ p is drawn; if the classifier accepts it, y0 and y1 are exchangeable and the prompt
     scores exactly 1/2 with no human; otherwise a person compares y1 ~ q with y0 and ``preference`` holds

@@ -1,6 +1,6 @@
 """How often the deployed filter serves an injurious completion: estimators whose target is the budgeted policy.
 
-Two designs (DESIGN.md; the confidence is one-sided and stated with every figure):
+Two designs (docs/design.md; the confidence is one-sided and stated with every figure):
 
 **Served sample (the headline).** Run the deployed filter on random prompts and label what it served.
 ``served_failure_rate`` bounds P(injurious | served) exactly (Clopper-Pearson; the gamma bound when prompts
