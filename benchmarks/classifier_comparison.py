@@ -43,13 +43,14 @@ def figures(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
 
 
 def test_sets() -> dict[str, list[dict]]:
-    sets: dict[str, list[dict]] = {}
-    labeled = REPO / "data" / "labeling" / "round-2" / "labeled.jsonl"
-    if labeled.exists():
-        from unscathed.corpus_windows import resolve_prompt
+    from unscathed.corpus_windows import resolve_prompt
 
-        rows = [r for _, r in read_jsonl(labeled) if r["split"] == "test"]
-        sets["round-2 test (real generator output, held-out books/stories)"] = [{**r, "prompt": resolve_prompt(r["prompt_ref"])} for r in rows]
+    sets: dict[str, list[dict]] = {}
+    real: list[dict] = []
+    for labeled in sorted((REPO / "data" / "labeling").glob("round-*/labeled.jsonl")):
+        real += [{**r, "prompt": resolve_prompt(r["prompt_ref"])} for _, r in read_jsonl(labeled) if r["split"] == "test"]
+    if real:
+        sets["rounds' test split (real generator output, held-out books/stories)"] = real
     seed = [r for _, r in read_jsonl(REPO / "data" / "seed" / "snippets.jsonl") if r["split"] == "test"]
     sets["seed test, generated (old chat generator)"] = [r for r in seed if r["source"] == "generated"]
     sets["seed test, written hard cases"] = [r for r in seed if r["source"] == "written"]
@@ -57,10 +58,21 @@ def test_sets() -> dict[str, list[dict]]:
     return sets
 
 
+def cached_probe_scores(probe, rows: list[dict]) -> np.ndarray:
+    from unscathed.labeled_data import LabeledSnippet
+    from unscathed.models.probe import max_by_owner, sigmoid
+    from unscathed.probe_train import FeatureCache, backbone_id
+
+    cache = FeatureCache(backbone_id(probe.metadata.base_model), probe.settings)
+    x, owners = cache.features(probe.backbone, probe.tokenizer, [LabeledSnippet(r["prompt"], r["completion"], int(r["label"])) for r in rows], probe.settings)
+    return max_by_owner(sigmoid(probe.head.logits(x)), owners, len(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", action="append", required=True, help="NAME=DIR (DIR 'default' = the shipped default)")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--feature-cache", action="store_true", help="probes: read window features from the training feature cache (same function, same weights) and time the full scoring path on 200 snippets per set")
     args = parser.parse_args()
     sets = test_sets()
     results: dict = {"threads": torch.get_num_threads(), "classifiers": {}}
@@ -69,12 +81,16 @@ def main() -> None:
         classifier = load_classifier(None if path == "default" else path)
         entry = {"dir": path, "version": classifier.version, "threshold": classifier.threshold, "sets": {}}
         for set_name, rows in sets.items():
+            snippets = [Snippet(r["prompt"], r["completion"]) for r in rows]
+            timed = snippets[:200] if args.feature_cache and hasattr(classifier, "head") else snippets
             began = time.perf_counter()
-            scores = np.asarray(classifier.score([Snippet(r["prompt"], r["completion"]) for r in rows]))
+            scores = np.asarray(classifier.score(timed))
             seconds = time.perf_counter() - began
+            if len(timed) < len(snippets):
+                scores = cached_probe_scores(classifier, rows)
             labels = np.array([r["label"] for r in rows])
             sure = np.array([not r.get("unsure", False) for r in rows])
-            entry["sets"][set_name] = {**figures(scores, labels, classifier.threshold), "without unsure rows": figures(scores[sure], labels[sure], classifier.threshold), "seconds per snippet": seconds / len(rows)}
+            entry["sets"][set_name] = {**figures(scores, labels, classifier.threshold), "without unsure rows": figures(scores[sure], labels[sure], classifier.threshold), "seconds per snippet": seconds / len(timed)}
             print(name, set_name, json.dumps({k: v for k, v in entry["sets"][set_name].items() if k != "without unsure rows"}), flush=True)
         results["classifiers"][name] = entry
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from unscathed.corpus_windows import resolve_prompt
 from unscathed.labeled_data import LabeledSnippet, read_jsonl
 from unscathed.models.probe import DEFAULT_BACKBONE, load_backbone
 from unscathed.models.probe_features import FeatureSettings
-from unscathed.probe_train import FeatureCache, _backbone_id
+from unscathed.probe_train import FeatureCache, backbone_id
 
 
 def main() -> None:
@@ -27,7 +27,7 @@ def main() -> None:
             rows.append(LabeledSnippet(prompt, r["completion"], 0))
     settings = FeatureSettings()
     model, tokenizer = load_backbone(DEFAULT_BACKBONE)
-    cache = FeatureCache(_backbone_id(DEFAULT_BACKBONE), settings)
+    cache = FeatureCache(backbone_id(DEFAULT_BACKBONE), settings)
     features, _ = cache.features(model, tokenizer, rows, settings)
     print(f"{len(rows)} snippets, {features.shape[0]} windows cached in {cache.path}")
 

@@ -156,8 +156,8 @@ def train_probe(rows: Sequence[LabeledSnippet], out_dir: str | Path, config: Pro
         raise ValueError("the probe needs rows in both the train and the validation split")
     selection, calibration = split_validation(parts["validation"])
     model, tokenizer = load_backbone(config.backbone)
-    backbone_id = _backbone_id(config.backbone)
-    cache = FeatureCache(backbone_id, settings)
+    backbone = backbone_id(config.backbone)
+    cache = FeatureCache(backbone, settings)
     x_train, owner_train = cache.features(model, tokenizer, parts["train"], settings)
     y_train = np.array([parts["train"][i].label for i in owner_train], float)
     mean, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-6
@@ -200,7 +200,7 @@ def train_probe(rows: Sequence[LabeledSnippet], out_dir: str | Path, config: Pro
         metrics["test"] = summary(scores_of("test", head), np.array([r.label for r in parts["test"]]), chosen.threshold)
     metadata = ClassifierMetadata(
         base_model=config.backbone, threshold=chosen.threshold, training_data_sha256=data_hash(list(rows)), target_recall=config.target_recall,
-        validation_metrics=metrics, train_config={**asdict(config), "kind": "probe", "backbone_id": backbone_id},
+        validation_metrics=metrics, train_config={**asdict(config), "kind": "probe", "backbone_id": backbone},
         calibration=asdict(chosen), created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     probe = ProbeClassifier(model, tokenizer, head, settings, metadata)
@@ -208,7 +208,7 @@ def train_probe(rows: Sequence[LabeledSnippet], out_dir: str | Path, config: Pro
     return probe
 
 
-def _backbone_id(spec: str) -> str:
+def backbone_id(spec: str) -> str:
     if spec == DEFAULT_BACKBONE:
         from .models.defaults import default_generator_name
 
