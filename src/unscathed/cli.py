@@ -20,7 +20,7 @@ class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
-def _add_config_options(parser: argparse.ArgumentParser, config_type: type, skip: Sequence[str] = ()) -> None:
+def add_config_options(parser: argparse.ArgumentParser, config_type: type, skip: Sequence[str] = ()) -> None:
     """One ``--option`` per dataclass field, with the field's help text and default."""
     for f in fields(config_type):
         if f.name in skip:
@@ -35,7 +35,7 @@ def _add_config_options(parser: argparse.ArgumentParser, config_type: type, skip
             parser.add_argument(option, dest=f.name, type=kind, default=None, help=help_text)
 
 
-def _config_from(args: argparse.Namespace, config_type: type) -> Any:
+def config_from(args: argparse.Namespace, config_type: type) -> Any:
     given = {f.name: getattr(args, f.name) for f in fields(config_type) if getattr(args, f.name, None) is not None}
     return config_type.from_dict(given)
 
@@ -65,9 +65,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if not prompts:
         raise CLIError("give --prompt TEXT or --prompts FILE")
     check_prompts(prompts, where)
-    settings = _config_from(args, SamplingSettings)
+    settings = config_from(args, SamplingSettings)
     args.batch_size = args.n  # --n is the policy's batch size: candidates drawn per round
-    policy = _config_from(args, FilterPolicy)
+    policy = config_from(args, FilterPolicy)
     if args.seed is not None:
         torch.manual_seed(args.seed)
     classifier = load_classifier(args.model)
@@ -146,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store that records every candidate")
     gen.add_argument("--no-record", action="store_true", help="do not write to the store")
     gen.add_argument("--no-filter", action="store_true", help="return one plain sample per prompt, unfiltered (still scored and recorded, marked 'unfiltered'); e.g. for a distilled --generator")
-    _add_config_options(gen, SamplingSettings)
-    _add_config_options(gen, FilterPolicy, skip=("batch_size",))
+    add_config_options(gen, SamplingSettings)
+    add_config_options(gen, FilterPolicy, skip=("batch_size",))
     gen.set_defaults(func=cmd_generate)
 
     score = sub.add_parser("score", help="add p_injury and accepted to each line of a JSONL file")
@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", help="JSON file of training settings (e.g. written by `unscathed search`); options given here override it")
     train.add_argument("--checkpoint-dir", help="where to checkpoint after every epoch (default: OUT.checkpoints)")
     train.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in the checkpoint directory")
-    _add_config_options(train, TrainConfig)
+    add_config_options(train, TrainConfig)
     train.set_defaults(func=cmd_train)
 
     from .attack.commands import add_attack_parser

@@ -28,7 +28,7 @@ def default_device() -> str:
     return os.environ.get("UNSCATHED_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-class _Strict:
+class StrictConfig:
     """Build a dataclass from a mapping, refusing unknown keys (a typo must not be ignored)."""
 
     @classmethod
@@ -41,7 +41,7 @@ class _Strict:
 
 
 @dataclass(frozen=True)
-class SamplingSettings(_Strict):
+class SamplingSettings(StrictConfig):
     temperature: float = field(default=0.7, metadata={"help": "softmax temperature; 0 means greedy (0.7: a 135M model at 1.0 writes much more garbled text)"})
     top_p: float = field(default=0.95, metadata={"help": "nucleus sampling mass"})
     max_new_tokens: int = field(default=40, metadata={"help": "token budget for one completion"})
@@ -57,7 +57,7 @@ class SamplingSettings(_Strict):
 
 
 @dataclass(frozen=True)
-class FilterPolicy(_Strict):
+class FilterPolicy(StrictConfig):
     threshold: float | None = field(default=None, metadata={"help": "reject when p_injury >= threshold; None uses the classifier's calibrated one"})
     max_attempts: int = field(default=32, metadata={"help": "completions drawn per prompt before giving up (fail closed)"})
     batch_size: int = field(default=8, metadata={"help": "most completions drawn for one prompt in one round"})
@@ -83,7 +83,7 @@ class FilterPolicy(_Strict):
 
 
 @dataclass(frozen=True)
-class TrainConfig(_Strict):
+class TrainConfig(StrictConfig):
     base_model: str | None = field(default=None, metadata={"help": "HF encoder path; None = all-MiniLM-L6-v2 from its wheel"})
     epochs: int = field(default=3, metadata={"help": "passes over the training split"})
     batch_size: int = field(default=16, metadata={"help": "examples per optimizer step"})

@@ -64,12 +64,12 @@ def plot_curve(results: list[dict[str, Any]], path: Path) -> None:
 
 
 def cmd_label_noise(args: argparse.Namespace) -> int:
-    from .cli import _config_from
+    from .cli import config_from
     from .default_classifier import seed_data_path
     from .labeled_data import load_labeled
 
     rates = [float(x) for x in args.rates.split(",")]
-    results = label_noise_curve(load_labeled(args.data or str(seed_data_path())), rates, _config_from(args, TrainConfig), progress=True)
+    results = label_noise_curve(load_labeled(args.data or str(seed_data_path())), rates, config_from(args, TrainConfig), progress=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     if args.plot:
         plot_curve(results, Path(args.plot))
@@ -80,7 +80,7 @@ def cmd_label_noise(args: argparse.Namespace) -> int:
 
 
 def add_experiment_parser(sub: argparse._SubParsersAction) -> None:
-    from .cli import _add_config_options
+    from .cli import add_config_options
 
     parser = sub.add_parser("experiment", help="experiments about the pipeline itself")
     kinds = parser.add_subparsers(dest="experiment", required=True)
@@ -89,5 +89,5 @@ def add_experiment_parser(sub: argparse._SubParsersAction) -> None:
     noise.add_argument("--rates", default="0,0.05,0.1,0.2,0.3", help="comma-separated shares of training labels to flip")
     noise.add_argument("--out", default="label_noise.json", help="where to write the results")
     noise.add_argument("--plot", help="write a PNG of the curve here")
-    _add_config_options(noise, TrainConfig)
+    add_config_options(noise, TrainConfig)
     noise.set_defaults(func=cmd_label_noise)

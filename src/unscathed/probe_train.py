@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from .calibrate import threshold_for_recall
-from .config import _Strict, cache_dir
+from .config import StrictConfig, cache_dir
 from .labeled_data import LabeledSnippet, data_hash
 from .metrics import auc, summary
 from .models.classifier import ClassifierMetadata
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ProbeTrainConfig(_Strict):
+class ProbeTrainConfig(StrictConfig):
     backbone: str = field(default=DEFAULT_BACKBONE, metadata={"help": "causal-LM directory whose hidden states the probe reads; default: the default generator"})
     hidden: int = field(default=64, metadata={"help": "width of the MLP head's hidden layer (0: logistic regression)"})
     epochs: int = field(default=30, metadata={"help": "most passes of the MLP head over the training windows; the epoch with the highest selection AUC is kept"})

@@ -76,12 +76,12 @@ def best_trial(study):
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .cli import _config_from
+    from .cli import config_from
     from .default_classifier import seed_data_path
     from .labeled_data import load_labeled
 
     rows = load_labeled(args.data or str(seed_data_path()))
-    study = run_search(rows, _config_from(args, TrainConfig), args.trials, args.storage, args.study)
+    study = run_search(rows, config_from(args, TrainConfig), args.trials, args.storage, args.study)
     best = best_trial(study)
     Path(args.best_config).write_text(json.dumps(best.user_attrs["train_config"], indent=2) + "\n")
     summary = {"study": args.study, "storage": args.storage, "trials": len(study.trials), "best_trial": best.number, "benign_rejection": best.values[0], "auc": best.values[1], "best_config": args.best_config}
@@ -91,7 +91,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def add_search_parser(sub: argparse._SubParsersAction) -> None:
-    from .cli import _add_config_options
+    from .cli import add_config_options
 
     parser = sub.add_parser("search", help="hyperparameter search with Optuna; writes the best trial as a training config")
     parser.add_argument("--data", help="labeled JSONL or store URL (default: the seed dataset)")
@@ -99,5 +99,5 @@ def add_search_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--storage", default="sqlite:///optuna.db", help="SQLAlchemy URL of the Optuna study database")
     parser.add_argument("--study", default="unscathed-classifier", help="study name (reused: more trials continue it)")
     parser.add_argument("--best-config", default="best_train_config.json", help="where to write the best trial's training config")
-    _add_config_options(parser, TrainConfig)
+    add_config_options(parser, TrainConfig)
     parser.set_defaults(func=cmd_search)

@@ -101,12 +101,12 @@ def cmd_round_label(args: argparse.Namespace) -> int:
 
 
 def cmd_round_retrain(args: argparse.Namespace) -> int:
-    from ..cli import _config_from
+    from ..cli import config_from
     from ..store import open_store
     from .round import retrain_phase
 
     before = load_classifier(args.model)
-    record = retrain_phase(open_store(args.db), Path(args.round_dir), before, _config_from(args, TrainConfig), args.held_out, seed_train_examples=args.seed_train_examples)
+    record = retrain_phase(open_store(args.db), Path(args.round_dir), before, config_from(args, TrainConfig), args.held_out, seed_train_examples=args.seed_train_examples)
     print(json.dumps(record, indent=2))
     return 0
 
@@ -132,7 +132,7 @@ def cmd_round_report(args: argparse.Namespace) -> int:
 
 
 def _add_attack_options(parser: argparse.ArgumentParser) -> None:
-    from ..cli import _add_config_options
+    from ..cli import add_config_options
 
     parser.add_argument("--recipe", action="append", choices=sorted(RECIPES), required=True, help="attack recipe (repeatable)")
     where = parser.add_mutually_exclusive_group(required=True)
@@ -145,12 +145,12 @@ def _add_attack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--protected-word", action="append", help="a word no edit may touch (repeatable)")
     parser.add_argument("--db", default=default_db_url(), help="SQLAlchemy URL of the store holding the label queue")
     add_generator_options(parser)
-    _add_config_options(parser, AttackConfig, skip=("protected_words",))
+    add_config_options(parser, AttackConfig, skip=("protected_words",))
 
 
 def add_attack_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``unscathed attack`` and ``unscathed round``."""
-    from ..cli import _add_config_options
+    from ..cli import add_config_options
 
     attack = sub.add_parser("attack", help="attack the classifier with named recipes; optionally queue what fools it")
     _add_attack_options(attack)
@@ -177,7 +177,7 @@ def add_attack_parser(sub: argparse._SubParsersAction) -> None:
     retrain.add_argument("--held-out", type=float, default=0.3, help="share of adversarial originals held out for evaluation")
     retrain.add_argument("--seed-train-examples", type=int, help="cap on seed training rows (every adversarial row is kept); for quick rounds that fine-tune --base-model")
     retrain.add_argument("--db", default=default_db_url())
-    _add_config_options(retrain, TrainConfig)
+    add_config_options(retrain, TrainConfig)
     retrain.set_defaults(func=cmd_round_retrain)
     report = stages.add_parser("report", help="attack success and time to a verified failure per classifier version and recipe")
     report.add_argument("--round-dir", action="append", required=True, help="round directory (repeatable)")

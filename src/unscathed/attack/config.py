@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import _Strict
+from ..config import StrictConfig
 
 
 @dataclass(frozen=True)
-class AttackConfig(_Strict):
+class AttackConfig(StrictConfig):
     max_edits: int = field(default=3, metadata={"help": "edits (words changed, inserted or deleted; sentences appended) per candidate"})
     max_queries: int = field(default=300, metadata={"help": "classifier queries per snippet before the attack gives up"})
     candidates: int = field(default=8, metadata={"help": "words proposed per position"})

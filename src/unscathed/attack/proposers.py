@@ -43,7 +43,7 @@ def match_case(original: str, word: str) -> str:
     return word
 
 
-def _keep_words(tokens: list[str], original: str, k: int) -> list[str]:
+def keep_words(tokens: list[str], original: str, k: int) -> list[str]:
     """The first ``k`` distinct alphabetic candidates that differ from ``original`` (case-insensitively)."""
     seen = {original.strip().lower()}
     kept = []
@@ -96,7 +96,7 @@ class GradientProposer:
         [(ids, _)] = self.estimated_changes_many(snippet, [(start, end)])
         # Decode a generous head of the ranking: many top tokens are punctuation or numbers, dropped below.
         tokens = self.classifier.tokenizer.convert_ids_to_tokens(ids[: 20 * k + 50].tolist())
-        return _keep_words(tokens, snippet.completion[start:end], k)
+        return keep_words(tokens, snippet.completion[start:end], k)
 
 
 class GeneratorProposer:
@@ -115,7 +115,7 @@ class GeneratorProposer:
         top = torch.topk(logits, min(40 * k + 100, logits.shape[-1])).indices.tolist()
         # A token decoding with a leading space begins a new word; others would glue onto the word before.
         texts = [self.tokenizer.decode([t]) for t in top]
-        return _keep_words([t for t in texts if t.startswith(" ")], snippet.completion[start:end], k)
+        return keep_words([t for t in texts if t.startswith(" ")], snippet.completion[start:end], k)
 
 
 class MaskedLMProposer:
@@ -142,4 +142,4 @@ class MaskedLMProposer:
         logits = self.model(**encoded).logits[0, where]
         top = torch.topk(logits, min(20 * k + 50, logits.shape[-1])).indices.tolist()
         tokens = [t for t in self.tokenizer.convert_ids_to_tokens(top) if not t.startswith("##")]
-        return _keep_words(tokens, snippet.completion[start:end], k)
+        return keep_words(tokens, snippet.completion[start:end], k)

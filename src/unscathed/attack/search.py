@@ -16,7 +16,7 @@ from ..models.classifier import HFClassifier
 from ..snippet import Snippet
 from .constraints import Constraint
 from .goal import Candidate, Edit, InjuryGoal
-from .proposers import GradientProposer, _keep_words
+from .proposers import GradientProposer, keep_words
 from .saliency import token_saliency
 from .transformations import Transformation, WordDelete, shift_span, word_spans
 
@@ -140,7 +140,7 @@ class GradientSearch(BeamSearch):
         tokenizer = self.proposer.classifier.tokenizer
         for (s, e), (ids, change) in zip(spans, self.proposer.estimated_changes_many(here, spans)):
             head = 20 * self.per_word + 50  # many top tokens are not words; decode a generous head
-            words = _keep_words(tokenizer.convert_ids_to_tokens(ids[:head].tolist()), current.completion[s:e], self.per_word)
+            words = keep_words(tokenizer.convert_ids_to_tokens(ids[:head].tolist()), current.completion[s:e], self.per_word)
             by_word = {t: float(c) for t, c in zip(tokenizer.convert_ids_to_tokens(ids[:head].tolist()), change[:head])}
             ranked += [(by_word.get(w.lower(), by_word.get(w, 0.0)), Edit("swap", s, e, current.completion[s:e], w)) for w in words]
         ranked.sort(key=lambda pair: pair[0])

@@ -29,7 +29,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
 
 
 def add_distill_parser(sub: argparse._SubParsersAction) -> None:
-    from ..cli import _add_config_options
+    from ..cli import add_config_options
 
     parser = sub.add_parser("distill", help="train a generator whose single sample is as safe as the filtered one (RL or SFT)")
     parser.add_argument("--out", required=True, help="directory for the distilled generator (a Hugging Face causal-LM directory), its report and checkpoints")
@@ -38,5 +38,5 @@ def add_distill_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--prompts", help="training prompts: JSONL with a 'prompt' field, e.g. from `unscathed ingest` (default: the seed prompts' train split)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its latest checkpoint")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    _add_config_options(parser, DistillConfig)
+    add_config_options(parser, DistillConfig)
     parser.set_defaults(func=cmd_distill)

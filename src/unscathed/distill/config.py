@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import _Strict
+from ..config import StrictConfig
 
 METHODS = ("rl", "sft")
 REWARDS = ("neg_p_injury", "threshold_penalty")
 
 
 @dataclass(frozen=True)
-class DistillConfig(_Strict):
+class DistillConfig(StrictConfig):
     method: str = field(default="rl", metadata={"help": "rl: RLOO against the classifier with a KL penalty; sft: fine-tune on completions the filter accepted"})
     steps: int = field(default=100, metadata={"help": "optimizer steps"})
     prompts_per_step: int = field(default=8, metadata={"help": "prompts drawn (with the violence-prone weighting) for each step"})

@@ -14,7 +14,7 @@ import torch
 from transformers import StoppingCriteriaList
 
 from ..config import SamplingSettings
-from ..models.generator import HFGenerator, _SentenceEnded
+from ..models.generator import HFGenerator, SentenceEnded
 
 # Pure sampling: the policy gradient and the KL estimates need samples from the model's own distribution.
 TRAINING_SAMPLING = dict(temperature=1.0, top_p=1.0)
@@ -53,7 +53,7 @@ class Rollout:
 def sample_rollout(generator: HFGenerator, prompts: Sequence[str], n: int, max_new_tokens: int) -> Rollout:
     """``n`` completions of each prompt from ``generator.model`` at temperature 1 with no truncation."""
     settings = SamplingSettings(max_new_tokens=max_new_tokens, one_sentence=True, **TRAINING_SAMPLING)
-    encoded = generator._encode(prompts, max_new_tokens)
+    encoded = generator.encode(prompts, max_new_tokens)
     encoded = {k: v.repeat_interleave(n, dim=0) for k, v in encoded.items()}
     prompt_length = encoded["input_ids"].shape[1]
     out = generator.model.generate(
@@ -63,17 +63,17 @@ def sample_rollout(generator: HFGenerator, prompts: Sequence[str], n: int, max_n
         top_p=1.0,
         top_k=None,
         max_new_tokens=max_new_tokens,
-        stopping_criteria=StoppingCriteriaList([_SentenceEnded(generator.tokenizer, prompt_length)]),
+        stopping_criteria=StoppingCriteriaList([SentenceEnded(generator.tokenizer, prompt_length)]),
         pad_token_id=generator.tokenizer.pad_token_id,
         return_dict_in_generate=True,
         output_scores=True,
     )
     new_tokens = out.sequences[:, prompt_length:]
-    logprobs = generator._token_logprobs(out.scores, new_tokens, settings)
+    logprobs = generator.token_logprobs(out.scores, new_tokens, settings)
     mask = torch.zeros_like(new_tokens)
     texts = []
     for i in range(new_tokens.shape[0]):
-        completion = generator._completion(new_tokens[i], logprobs[i], settings)
+        completion = generator.to_completion(new_tokens[i], logprobs[i], settings)
         kept = len(completion.token_logprobs or ())
         if kept < new_tokens.shape[1] and new_tokens[i, kept].item() == generator.tokenizer.eos_token_id:
             kept += 1  # stopping was the model's own choice: train that token too

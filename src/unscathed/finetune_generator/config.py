@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import _Strict
+from ..config import StrictConfig
 
 
 @dataclass(frozen=True)
-class FinetuneConfig(_Strict):
+class FinetuneConfig(StrictConfig):
     steps: int = field(default=300, metadata={"help": "optimizer steps"})
     batch_size: int = field(default=8, metadata={"help": "token blocks per optimizer step"})
     block_size: int = field(default=128, metadata={"help": "tokens per training block"})

@@ -26,7 +26,7 @@ class Generator(Protocol):
         ...
 
 
-class _SentenceEnded(StoppingCriteria):
+class SentenceEnded(StoppingCriteria):
     """Stop each sequence once its new text holds a finished first sentence."""
 
     def __init__(self, tokenizer, prompt_length: int) -> None:
@@ -80,7 +80,8 @@ class HFGenerator:
 
         return cls.from_pretrained(base_generator_dir(), name=BASE_GENERATOR_NAME)
 
-    def _encode(self, prompts: Sequence[str], max_new_tokens: int) -> dict[str, torch.Tensor]:
+    def encode(self, prompts: Sequence[str], max_new_tokens: int) -> dict[str, torch.Tensor]:
+        """Prompts as a left-padded batch, each cut from the left so that ``max_new_tokens`` still fit the context."""
         budget = self.max_context - max_new_tokens
         self.tokenizer.truncation_side = "left"  # keep the end of the story, which the completion continues
         encoded = self.tokenizer(list(prompts), return_tensors="pt", padding=True, truncation=True, max_length=budget)
@@ -95,12 +96,12 @@ class HFGenerator:
             raise ValueError(f"n must be >= 1, got {n}")
         if not prompts:
             return []
-        encoded = self._encode(prompts, settings.max_new_tokens)
+        encoded = self.encode(prompts, settings.max_new_tokens)
         # Repeat each prompt n times rather than num_return_sequences, which greedy decoding refuses.
         encoded = {k: v.repeat_interleave(n, dim=0) for k, v in encoded.items()}
         prompt_length = encoded["input_ids"].shape[1]
         greedy = settings.temperature == 0
-        stopping = StoppingCriteriaList([_SentenceEnded(self.tokenizer, prompt_length)]) if settings.one_sentence else None
+        stopping = StoppingCriteriaList([SentenceEnded(self.tokenizer, prompt_length)]) if settings.one_sentence else None
         out = self.model.generate(
             **encoded,
             do_sample=not greedy,
@@ -114,11 +115,11 @@ class HFGenerator:
             output_scores=True,
         )
         new_tokens = out.sequences[:, prompt_length:]
-        logprobs = self._token_logprobs(out.scores, new_tokens, settings)
-        completions = [self._completion(new_tokens[i], logprobs[i], settings) for i in range(new_tokens.shape[0])]
+        logprobs = self.token_logprobs(out.scores, new_tokens, settings)
+        completions = [self.to_completion(new_tokens[i], logprobs[i], settings) for i in range(new_tokens.shape[0])]
         return [completions[i * n : (i + 1) * n] for i in range(len(prompts))]
 
-    def _token_logprobs(self, scores: tuple[torch.Tensor, ...], tokens: torch.Tensor, settings: SamplingSettings) -> torch.Tensor:
+    def token_logprobs(self, scores: tuple[torch.Tensor, ...], tokens: torch.Tensor, settings: SamplingSettings) -> torch.Tensor:
         """Log-prob of each sampled token under the distribution it was drawn from (after temperature, top-p).
 
         That is the probability importance weights and the KL estimates of distillation need.
@@ -127,7 +128,7 @@ class HFGenerator:
         logp = torch.log_softmax(steps, dim=-1)
         return logp.gather(-1, tokens[:, : steps.shape[1]].unsqueeze(-1)).squeeze(-1)
 
-    def _completion(self, tokens: torch.Tensor, logprobs: torch.Tensor, settings: SamplingSettings) -> Completion:
+    def to_completion(self, tokens: torch.Tensor, logprobs: torch.Tensor, settings: SamplingSettings) -> Completion:
         ids = tokens.tolist()
         special = set(self.tokenizer.all_special_ids)
         kept: list[int] = []

@@ -32,7 +32,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..config import FilterPolicy, SamplingSettings, _Strict
+from ..config import FilterPolicy, SamplingSettings, StrictConfig
 from ..filter import FilterError, FilterResult
 from ..generate import filtered_generate, unfiltered_generate
 from ..models.classifier import Classifier
@@ -44,7 +44,7 @@ from .stop import StopAtGenerator
 
 
 @dataclass(frozen=True)
-class CompletionsLimits(_Strict):
+class CompletionsLimits(StrictConfig):
     """What one request may ask for: every choice costs up to ``policy.max_attempts`` generations."""
 
     max_prompts: int = field(default=16, metadata={"help": "prompts in one request"})

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from ..config import _Strict, default_db_url
+from ..config import StrictConfig, default_db_url
 from ..store.labeling import QueuePolicy
 
 REPO_GUIDE = Path(__file__).resolve().parents[3] / "docs" / "labeling-guide.md"
 
 
 @dataclass(frozen=True)
-class WebSettings(_Strict):
+class WebSettings(StrictConfig):
     db_url: str = field(default_factory=default_db_url, metadata={"help": "SQLAlchemy URL of the store (SQLite file or PostgreSQL)"})
     model: str | None = field(default=None, metadata={"help": "classifier directory; None = the default classifier"})
     generator: str | None = field(default=None, metadata={"help": "generator directory; None = SmolLM2-135M"})
