@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # distill_side_by_side
-from distill_side_by_side import add_common_options, compare_and_report, say, train_arms  # noqa: E402
-
 import torch  # noqa: E402
+from distill_side_by_side import add_common_options, compare_and_report, say, train_arms  # noqa: E402
 
 # Full size: about 2 minutes of RL and 3 of SFT on an H100 (estimated), then about a minute of evaluation.
 FULL = {"steps": 60, "prompts_per_step": 16, "group_size": 8, "learning_rate": 3e-5, "micro_batch_size": 64, "checkpoint_every": 60}

@@ -15,15 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
 from unscathed.distill.labeled import wilson
 from unscathed.store import open_store
 from unscathed.store.accounts import create_user, user_by_name
-from sqlalchemy import select
-
 from unscathed.store.comparisons import add_comparison, answer_judgment, comparison
 from unscathed.store.rows import take_slot
 from unscathed.store.schema import ComparisonJudgmentRecord, ComparisonRecord

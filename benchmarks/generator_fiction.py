@@ -23,7 +23,6 @@ import random
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from unscathed.config import SamplingSettings

@@ -28,7 +28,6 @@ from unscathed.labels.rounds import INJURIOUS, NOT_INJURIOUS
 from unscathed.stats import cohen_kappa
 
 
-
 def read(path: str) -> list[dict]:
     return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
 

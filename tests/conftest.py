@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import pytest
 import torch
-from tokenizers import Tokenizer, models, pre_tokenizers, decoders
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from unscathed.config import SamplingSettings

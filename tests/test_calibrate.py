@@ -59,7 +59,6 @@ def test_expected_draws():
 
 def test_calibrate_cli_writes_threshold_and_report(tiny_classifier, tmp_path, capsys):
     tiny_classifier.save(tmp_path / "clf")
-    rng = np.random.default_rng(3)
     rows = [{"prompt": f"p{i % 30}", "completion": "he bled" if i % 2 else "she smiled", "label": i % 2, "split": "validation"} for i in range(120)]
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -1,7 +1,7 @@
+from conftest import KeywordScorer, ScriptedGenerator
+
 from unscathed.egregious import egregiousness
 from unscathed.snippet import Snippet
-
-from conftest import KeywordScorer, ScriptedGenerator
 
 
 def test_share_of_continuations_that_carry_the_injury_on():

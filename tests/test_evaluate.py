@@ -1,14 +1,13 @@
 import json
 
 import numpy as np
+from conftest import KeywordScorer
 
 from unscathed.cli import main
 from unscathed.evaluate import calibration_bins, classifier_report
 from unscathed.keyword_baseline import KeywordClassifier
 from unscathed.labeled_data import LabeledSnippet
 from unscathed.snippet import Snippet
-
-from conftest import KeywordScorer
 
 
 def test_keyword_baseline_matches_whole_words_only():
@@ -36,7 +35,7 @@ def test_classifier_report_per_category_and_baseline():
 def test_evaluate_classifier_cli_writes_plot(tiny_classifier, tmp_path, capsys):
     tiny_classifier.save(tmp_path / "clf")
     data = tmp_path / "d.jsonl"
-    data.write_text("".join(json.dumps({"prompt": "p", "completion": c, "label": l, "split": "test", "category": "x"}) + "\n" for c, l in [("he bled", 1), ("she smiled", 0)] * 5))
+    data.write_text("".join(json.dumps({"prompt": "p", "completion": c, "label": label, "split": "test", "category": "x"}) + "\n" for c, label in [("he bled", 1), ("she smiled", 0)] * 5))
     assert main(["evaluate", "classifier", "--model", str(tmp_path / "clf"), "--data", str(data), "--plot", str(tmp_path / "c.png")]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 10 and "baseline" in report

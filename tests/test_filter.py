@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
+from conftest import KeywordScorer, ScriptedGenerator
 
 from unscathed.config import FilterPolicy, SamplingSettings
 from unscathed.filter import FilterError, RejectionSampler
 from unscathed.snippet import Snippet
-
-from conftest import KeywordScorer, ScriptedGenerator
 
 
 def test_returns_first_completion_below_threshold():

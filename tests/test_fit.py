@@ -1,11 +1,10 @@
 import pytest
 import torch
+from conftest import toy_rows
 
 from unscathed.config import TrainConfig
 from unscathed.fit import fit
 from unscathed.train import load_base
-
-from conftest import toy_rows
 
 
 def _config(tiny_encoder_dir, **kw):

@@ -3,12 +3,11 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import KeywordScorer, ScriptedGenerator
 
 from unscathed.config import FilterPolicy, SamplingSettings
 from unscathed.labeled_data import DataError
 from unscathed.reliability import collect_samples, load_samples, reliability_report, save_samples
-
-from conftest import KeywordScorer, ScriptedGenerator
 
 
 def test_collect_records_unfiltered_draw_and_draws_until_acceptance(tmp_path):

@@ -11,8 +11,6 @@ from unscathed.snippet import Snippet
 from unscathed.train import load_base, train_classifier
 
 
-
-
 def test_train_classifier_writes_loadable_directory_with_metadata(tiny_encoder_dir, tmp_path):
     config = TrainConfig(base_model=str(tiny_encoder_dir), epochs=2, batch_size=8, learning_rate=3e-3, target_recall=0.9, validation_fraction=0.3)
     out = tmp_path / "clf"

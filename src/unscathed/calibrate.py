@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence

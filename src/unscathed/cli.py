@@ -8,7 +8,7 @@ import logging
 import sys
 from dataclasses import MISSING, fields
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from .config import FilterPolicy, SamplingSettings, TrainConfig, default_db_url
 from .options import add_generator_options, load_classifier, load_generator

@@ -45,8 +45,8 @@ def egregiousness(failures: Sequence[Snippet], generator: Generator, classifier:
 
 
 def cmd_egregious(args: argparse.Namespace) -> int:
-    from .options import load_classifier, load_generator
     from .labeled_data import read_jsonl
+    from .options import load_classifier, load_generator
 
     failures = [Snippet(r["prompt"], r["completion"]) for _, r in read_jsonl(args.input, required=("prompt", "completion"))]
     results = egregiousness(failures, load_generator(args), load_classifier(args.model), k=args.k)

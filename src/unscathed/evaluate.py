@@ -73,8 +73,8 @@ def plot_calibration(report: dict[str, Any], path: str | Path) -> None:
 
 
 def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
-    from .options import load_classifier
     from .keyword_baseline import KeywordClassifier
+    from .options import load_classifier
 
     _, rows = load_split(args.data, args.split)
     report = classifier_report(load_classifier(args.model), rows, KeywordClassifier())

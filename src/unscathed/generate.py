@@ -9,9 +9,9 @@ import numpy as np
 
 from .config import FilterPolicy, SamplingSettings
 from .filter import Candidate, FilterError, FilterResult, RejectionSampler
-from .snippet import Snippet
 from .models.classifier import Classifier
 from .models.generator import Generator
+from .snippet import Snippet
 from .store import Store
 
 

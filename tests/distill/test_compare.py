@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from planted import VowelShareScorer
+
 from unscathed.config import FilterPolicy
 from unscathed.distill.compare import StandInRater, rate_estimate, side_by_side, table
 from unscathed.models.generator import HFGenerator

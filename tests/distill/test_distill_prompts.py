@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 import pytest
-
 from planted import training_prompts
+
 from unscathed.distill import PromptPool, load_prompts
 from unscathed.distill.prompts import seed_prompts_path
 from unscathed.labeled_data import DataError

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import torch
+from planted import VowelShareScorer, training_prompts, vowel_share
 
-from planted import training_prompts, vowel_share, VowelShareScorer
 from unscathed.distill import DistillConfig
 from unscathed.distill.objective import rewards
 from unscathed.distill.rl import leave_one_out_advantages

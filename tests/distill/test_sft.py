@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import torch
-
 from planted import AnyVowelScorer, training_prompts, vowel_share
+
 from unscathed.distill import DistillConfig
 from unscathed.distill.objective import score_rollout
 from unscathed.distill.rollout import sample_rollout

@@ -2,10 +2,10 @@ import json
 
 import pytest
 import torch
+from conftest import KeywordScorer
+from planted import VowelShareScorer, training_prompts
 from safetensors.torch import load_file
 
-from conftest import KeywordScorer
-from planted import training_prompts, VowelShareScorer
 from unscathed.config import SamplingSettings
 from unscathed.distill import DistillConfig
 from unscathed.distill.trainer import distill

@@ -1,10 +1,9 @@
 import pytest
+from conftest import KeywordScorer, ScriptedGenerator
 
 from unscathed.config import FilterPolicy, SamplingSettings
 from unscathed.filter import RejectionSampler
 from unscathed.store import open_store
-
-from conftest import KeywordScorer, ScriptedGenerator
 
 
 def test_filter_results_are_recorded_with_provenance(tmp_path):

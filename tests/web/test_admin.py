@@ -3,11 +3,9 @@
 import json
 
 import pytest
+from web_helpers import add_user, app, login, make_app, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
 
 from unscathed.labeled_data import load_labeled_jsonl
-
-from web_helpers import add_user, login, make_app
-from web_helpers import app, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ import io
 import time
 
 from fastapi.testclient import TestClient
+from web_helpers import CSRF_FIELD, PASSWORD, add_user, app, login, template_db, tiny_models  # noqa: F401 (fixtures)
 
 from unscathed.cli import main
 from unscathed.store import open_store
 from unscathed.store.accounts import set_active, user_by_name
-
-from web_helpers import CSRF_FIELD, PASSWORD, add_user, login
-from web_helpers import app, template_db, tiny_models  # noqa: F401 (fixtures)
 
 
 def _try(client: TestClient, username: str, password: str):

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from web_helpers import PASSWORD, ServerProcess
 
 from unscathed.models.classifier import HFClassifier
 from unscathed.store import open_store
@@ -15,8 +16,6 @@ from unscathed.store.accounts import create_user
 from unscathed.store.comparisons import add_comparison
 from unscathed.store.schema import LabelAssignmentRecord
 from unscathed.web.security import hash_password
-
-from web_helpers import PASSWORD, ServerProcess
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

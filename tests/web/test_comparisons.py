@@ -4,14 +4,12 @@ import random
 
 import numpy as np
 import pytest
+from conftest import KeywordScorer, ScriptedGenerator
+from web_helpers import CSRF_FIELD, add_user, app, login, make_app, template_db, tiny_models  # noqa: F401 (fixtures)
 
 from unscathed.stats import quality_efficient
 from unscathed.store import comparisons
 from unscathed.web import ModelService
-
-from conftest import KeywordScorer, ScriptedGenerator
-from web_helpers import CSRF_FIELD, add_user, login, make_app
-from web_helpers import app, template_db, tiny_models  # noqa: F401 (fixtures)
 
 
 def _add(app, **kw):

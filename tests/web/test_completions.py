@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from fastapi.testclient import TestClient
 from conftest import free_port
+from fastapi.testclient import TestClient
 from web_helpers import app, template_db, tiny_models  # noqa: F401 (fixtures of the web app)
 
 from unscathed.store import open_store

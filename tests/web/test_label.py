@@ -2,11 +2,10 @@
 
 import time
 
+from web_helpers import add_user, app, login, make_app, queue, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
+
 from unscathed.labeled_data import load_labeled
 from unscathed.store.schema import LabelAssignmentRecord
-
-from web_helpers import add_user, login, make_app, queue
-from web_helpers import app, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
 
 
 def _post(client, token, assignment_id, answer, **extra):

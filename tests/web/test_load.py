@@ -20,14 +20,13 @@ import httpx
 import numpy as np
 import pytest
 from sqlalchemy import func, select
+from web_helpers import CSRF_FIELD, PASSWORD, ServerProcess, pg_url_or_skip
 
 from unscathed.store import open_store
 from unscathed.store.accounts import create_user
 from unscathed.store.labeling import import_snippets
 from unscathed.store.schema import LabelAssignmentRecord, LabelRecord, QueueItemRecord, UserRecord
 from unscathed.web.security import hash_password
-
-from web_helpers import CSRF_FIELD, PASSWORD, ServerProcess, pg_url_or_skip
 
 LABELERS = 20
 SNIPPETS = 4300  # with 20% labeled twice and gold mixed in: about 5,600 answers

@@ -1,11 +1,10 @@
 """The red-team workbench: sampling through the filter, live scores with saliency, replacements, submissions
 that wait for labelers before they count as failures."""
 
+from web_helpers import add_user, app, login, make_app, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
+
 from unscathed.models.classifier import HFClassifier
 from unscathed.web import ModelService
-
-from web_helpers import add_user, login, make_app
-from web_helpers import app, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
 
 
 def _api(client, token, path, body):

@@ -7,12 +7,11 @@ import re
 
 import httpx
 import pytest
+from web_helpers import CSRF_FIELD, PASSWORD, ServerProcess
 
 from unscathed.store import open_store
 from unscathed.store.accounts import create_user
 from unscathed.web.security import hash_password
-
-from web_helpers import CSRF_FIELD, PASSWORD, ServerProcess
 
 pytestmark = pytest.mark.integration
 

@@ -3,9 +3,7 @@
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-
-from web_helpers import queue
-from web_helpers import app, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
+from web_helpers import app, queue, template_db, tiny_models, user_client  # noqa: F401 (fixtures)
 
 ADMIN_ONLY = ["/admin", "/admin/users", "/admin/import", "/admin/export.jsonl"]
 

@@ -13,8 +13,8 @@ Every recipe is a function ``recipe(classifier, config, generator=None, mlm=None
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence
 
 from ..models.classifier import Classifier, HFClassifier
 from ..snippet import Snippet

@@ -58,8 +58,8 @@ def base_generator_dir() -> Path:
     if (target / "model.safetensors").exists():
         return target
     log.warning("converting %s to safetensors in %s (once)", gguf.name, target)
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
@@ -115,8 +115,8 @@ def default_generator_dir() -> Path:
     if (target / "model.safetensors").exists():
         return target
     log.warning("merging the fiction adapter %s into %s (once)", digest, target)
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = merge_adapter(AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), FICTION_ADAPTER)
     partial = target.with_name(target.name + f".partial-{os.getpid()}")

@@ -3,7 +3,18 @@
 Pure functions over arrays, no models and no I/O.
 """
 
-from .estimators import Z95, Estimate, cohen_kappa, comparisons_needed, effective_sample_size, importance_weights, quality_efficient, quality_naive, ratio_mean_estimate, weighted_mean_estimate
+from .estimators import (
+    Z95,
+    Estimate,
+    cohen_kappa,
+    comparisons_needed,
+    effective_sample_size,
+    importance_weights,
+    quality_efficient,
+    quality_naive,
+    ratio_mean_estimate,
+    weighted_mean_estimate,
+)
 from .failure import BudgetedFailureReport, budgeted_failure_rate, served_failure_rate
 from .intervals import clopper_pearson_lower, clopper_pearson_upper, poisson_count_bounds, weighted_count_bounds, wilson_interval
 

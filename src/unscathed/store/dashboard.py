@@ -9,7 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .rows import now
-from .schema import CandidateRecord, ComparisonRecord, GenerationRequest, GoldAnswerRecord, LabelAssignmentRecord, LabelRecord, QueueItemRecord, RedTeamAttemptRecord, UserRecord
+from .schema import (
+    CandidateRecord,
+    ComparisonRecord,
+    GenerationRequest,
+    GoldAnswerRecord,
+    LabelAssignmentRecord,
+    LabelRecord,
+    QueueItemRecord,
+    RedTeamAttemptRecord,
+    UserRecord,
+)
 
 
 def queue_sizes(session: Session) -> dict[str, int]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .rows import ConflictError, now, owned, utc
 from .records import Store, snippet_record
+from .rows import ConflictError, now, owned, utc
 from .schema import RedTeamAttemptRecord, UserRecord
 
 

@@ -6,19 +6,19 @@ import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from starlette.exceptions import HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException
 
 from ..store import Store
 from ..store.db import make_engine, migrate
 from ..store.rows import ConflictError, NotFound, NotYours
-from .deps import AppState, NotLoggedIn
 from .completions import CompletionsService, completions_router
+from .deps import AppState, NotLoggedIn
 from .models import ModelService
 from .routes import admin, auth, compare, label, redteam
 from .settings import WebSettings
