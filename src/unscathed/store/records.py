@@ -1,4 +1,5 @@
-"""Data access: the only module that reads or writes rows."""
+"""Data access for snippets, labels and generation requests (the label queue, comparisons, accounts and red-team
+attempts have modules of their own in this package)."""
 
 from __future__ import annotations
 
