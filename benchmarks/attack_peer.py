@@ -36,7 +36,7 @@ from attack_peer_report import judged_share, read_judgements, summarise, table_m
 
 from unscathed.default_classifier import default_classifier_dir, seed_data_path  # noqa: E402
 from unscathed.labeled_data import read_jsonl  # noqa: E402
-from unscathed.options import load_classifier  # noqa: E402
+from unscathed.models.loading import load_classifier  # noqa: E402
 from unscathed.snippet import Snippet  # noqa: E402
 
 TEXTATTACK_RECIPES = ("deepwordbug", "pruthi")

@@ -22,7 +22,7 @@ import torch
 from unscathed.calibrate import recall_lower_bound, threshold_for_benign_rejection
 from unscathed.labeled_data import read_jsonl
 from unscathed.metrics import auc
-from unscathed.options import load_classifier
+from unscathed.models.loading import load_classifier
 from unscathed.snippet import Snippet
 
 REPO = Path(__file__).resolve().parents[1]

@@ -126,7 +126,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     from unscathed.models.defaults import default_generator_dir
-    from unscathed.options import load_classifier
+    from unscathed.models.loading import load_classifier
 
     classifier = load_classifier(args.model)
     generator_dir = default_generator_dir()

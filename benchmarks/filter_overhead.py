@@ -23,7 +23,7 @@ import torch
 from unscathed.config import FilterPolicy, SamplingSettings
 from unscathed.filter import RejectionSampler
 from unscathed.models.generator import HFGenerator
-from unscathed.options import load_classifier
+from unscathed.models.loading import load_classifier
 
 SEED_PROMPTS = Path(__file__).resolve().parents[1] / "data" / "seed" / "prompts.jsonl"
 

@@ -6,7 +6,7 @@ from conftest import toy_rows
 
 from unscathed.config import TrainConfig
 from unscathed.ensemble import EnsembleClassifier, member_data
-from unscathed.options import load_classifier
+from unscathed.models.loading import load_classifier
 from unscathed.snippet import Snippet
 from unscathed.train import train_classifier
 

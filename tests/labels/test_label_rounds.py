@@ -8,8 +8,7 @@ import pytest
 
 from unscathed.labeled_data import DataError, load_labeled_jsonl
 from unscathed.labels import misplaced_notes
-from unscathed.labels.cli import store_rows
-from unscathed.labels.rounds import build_round, consensus
+from unscathed.labels.rounds import build_round, consensus, store_rows
 from unscathed.store import open_store
 
 
@@ -92,7 +91,7 @@ def test_import_keeps_every_label_and_the_inclusion_probability_all_or_nothing(t
 
 
 def test_selection_strategy_names_every_draw_and_the_active_reason():
-    from unscathed.labels.cli import selection_strategy
+    from unscathed.labels.rounds import selection_strategy
 
     assert selection_strategy({"in_random": True, "in_enriched": False, "in_test": True}) == "random+test"
     assert selection_strategy({"in_random": False, "in_enriched": True, "selection_reason": "accepted_prone"}) == "enriched>active:accepted_prone"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from unscathed.labeled_data import LabeledSnippet
+from unscathed.models.loading import load_classifier
 from unscathed.models.probe import ProbeClassifier, ProbeHead, max_by_owner
 from unscathed.models.probe_features import FeatureSettings, window_features, window_spans
-from unscathed.options import load_classifier
 from unscathed.probe_train import ProbeTrainConfig, one_positive_per_prompt, split_validation, train_probe
 from unscathed.snippet import Snippet
 

@@ -232,7 +232,7 @@ def test_requests_beyond_the_admission_limit_get_429_and_never_touch_the_model()
 
 
 def test_serve_refuses_an_open_api_off_loopback():
-    from unscathed.web.serve import open_api_refusal
+    from unscathed.cli.serve import open_api_refusal
 
     assert "UNSCATHED_API_KEY" in open_api_refusal("0.0.0.0", None, False)
     assert open_api_refusal("127.0.0.1", None, False) is None

@@ -1,11 +1,10 @@
 """Step 2: distill the filter into the generator, by RL against the classifier or by fine-tuning on
 filtered samples. ``distill`` runs a method; ``unscathed distill`` is its command."""
 
-from .cli import add_distill_parser
 from .config import DistillConfig
 from .prompts import PromptPool, TrainingPrompt, load_prompts
 
-__all__ = ["DistillConfig", "PromptPool", "TrainingPrompt", "add_distill_parser", "distill", "load_prompts"]
+__all__ = ["DistillConfig", "PromptPool", "TrainingPrompt", "distill", "load_prompts"]
 
 
 def __getattr__(name: str):

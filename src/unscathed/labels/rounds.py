@@ -95,3 +95,25 @@ def build_round(folder: str | Path) -> dict[str, Any]:
             written += 1
     partial.replace(folder / "labeled.jsonl")
     return {"snippets": len(snippets), "labeled": written}
+
+
+def selection_strategy(row: dict) -> str:
+    """How a round's row was drawn: the uniform draws it fell in (random, enriched, test), then an active-learning reason."""
+    draws = "+".join(name for name in ("random", "enriched", "test") if row.get(f"in_{name}"))
+    return f"{draws}>active:{row['selection_reason']}" if "selection_reason" in row else draws
+
+
+def store_rows(folder: Path) -> list[dict]:
+    """The round's labeled snippets as store rows: every label, selection strategy and inclusion probability."""
+    from ..corpus_windows import resolve_prompt
+
+    design = json.loads((folder / "design.json").read_text())
+    rows = []
+    for _, s in read_jsonl(folder / "labeled.jsonl", required=("id", "completion", "labels", "inclusion_probability")):
+        strategy = selection_strategy(s)
+        provenance = {k: s[k] for k in ("id", "prompt_ref", "story_id", "generator", "finish_reason", "violence_prone", "consensus") if k in s}
+        rows.append({
+            "prompt": s.get("prompt") or resolve_prompt(s["prompt_ref"]), "completion": s["completion"], "source": f"generated:round-{design['round']}",
+            "provenance": provenance, "selection_strategy": strategy, "selection_probability": s["inclusion_probability"], "split": s["split"], "labels": s["labels"],
+        })
+    return rows

@@ -84,7 +84,7 @@ def open_web_store(url: str) -> tuple[Store, Engine]:
 def default_models(settings: WebSettings) -> ModelService:
     """The configured (or default) generator and classifier, each loaded on first use."""
     from ..models.generator import HFGenerator
-    from ..options import load_classifier
+    from ..models.loading import load_classifier
 
     return ModelService(lambda: HFGenerator.from_pretrained(settings.generator) if settings.generator else HFGenerator.default(), lambda: load_classifier(settings.model))
 

@@ -6,14 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from .config import FinetuneConfig
+from ..finetune_generator.config import FinetuneConfig
 
 
 def cmd_finetune_generator(args: argparse.Namespace) -> int:
-    from ..cli import config_from
+    from ..finetune_generator.corpus import corpora_dir, training_documents
+    from ..finetune_generator.trainer import finetune
     from ..models.defaults import base_generator_dir
-    from .corpus import corpora_dir, training_documents
-    from .trainer import finetune
+    from .options import config_from
 
     config = config_from(args, FinetuneConfig)
     base = args.base_model or str(base_generator_dir())
@@ -24,7 +24,7 @@ def cmd_finetune_generator(args: argparse.Namespace) -> int:
 
 
 def add_finetune_generator_parser(sub: argparse._SubParsersAction) -> None:
-    from ..cli import add_config_options
+    from .options import add_config_options
 
     parser = sub.add_parser("finetune-generator", help="fine-tune the generator on public-domain fiction with LoRA (PEFT)")
     parser.add_argument("--out", required=True, help="run folder: adapter/, loss.jsonl, loss.png, finetune.json, checkpoints/")

@@ -1,4 +1,4 @@
-"""``unscathed <stage>``: one thin subcommand per pipeline stage."""
+"""``unscathed``: the parser of every subcommand, and generate, score and train (the others have a file each here)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import MISSING, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-from .config import FilterPolicy, SamplingSettings, TrainConfig, default_db_url
-from .options import add_generator_options, load_classifier, load_generator
+from ..config import FilterPolicy, SamplingSettings, TrainConfig, default_db_url
+from ..models.loading import load_classifier
+from .options import add_config_options, add_generator_options, config_from, load_generator
 
 log = logging.getLogger("unscathed")
 
@@ -20,29 +21,9 @@ class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
-def add_config_options(parser: argparse.ArgumentParser, config_type: type, skip: Sequence[str] = ()) -> None:
-    """One ``--option`` per dataclass field, with the field's help text and default."""
-    for f in fields(config_type):
-        if f.name in skip:
-            continue
-        option = "--" + f.name.replace("_", "-")
-        default = f.default if f.default is not MISSING else None
-        help_text = f"{f.metadata.get('help', '')} (default: {default})"
-        if f.type in ("bool", bool):
-            parser.add_argument(option, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
-        else:
-            kind = {"int": int, "float": float, "int | None": int, "float | None": float}.get(str(f.type), str)
-            parser.add_argument(option, dest=f.name, type=kind, default=None, help=help_text)
-
-
-def config_from(args: argparse.Namespace, config_type: type) -> Any:
-    given = {f.name: getattr(args, f.name) for f in fields(config_type) if getattr(args, f.name, None) is not None}
-    return config_type.from_dict(given)
-
-
 def _read_prompts(path: str) -> tuple[list[str], list[str]]:
     """Prompts from a JSONL file (field ``prompt``) or a text file (one prompt per line)."""
-    from .labeled_data import read_jsonl
+    from ..labeled_data import read_jsonl
 
     if path.endswith(".jsonl"):
         pairs = [(row["prompt"], f"{path}:{n}") for n, row in read_jsonl(path, required=("prompt",))]
@@ -55,8 +36,8 @@ def _read_prompts(path: str) -> tuple[list[str], list[str]]:
 def cmd_generate(args: argparse.Namespace) -> int:
     import torch
 
-    from .generate import check_prompts, filtered_generate, result_json, result_text, unfiltered_generate
-    from .store import open_store
+    from ..generate import check_prompts, filtered_generate, result_json, result_text, unfiltered_generate
+    from ..store import open_store
 
     if args.prompts:
         prompts, where = _read_prompts(args.prompts)
@@ -83,7 +64,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .score import score_file
+    from ..score import score_file
 
     classifier = load_classifier(args.model, args.threshold)
     count = score_file(args.input, args.output, classifier)
@@ -92,17 +73,17 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def _training_rows(sources: list[str] | None):
-    from .labeled_data import load_labeled
+    from ..labeled_data import load_labeled
 
     if not sources:
-        from .default_classifier import seed_data_path
+        from ..default_classifier import seed_data_path
 
         sources = [str(seed_data_path())]
     return [row for source in sources for row in load_labeled(source)]
 
 
 def cmd_train_probe(args: argparse.Namespace) -> int:
-    from .probe_train import ProbeTrainConfig, train_probe
+    from ..probe_train import ProbeTrainConfig, train_probe
 
     given = {"backbone": args.base_model, "target_recall": args.target_recall, "hidden": args.probe_hidden, "seed": args.seed}
     config = ProbeTrainConfig(**{k: v for k, v in given.items() if v is not None})
@@ -112,7 +93,7 @@ def cmd_train_probe(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import train_classifier
+    from ..train import train_classifier
 
     if args.kind == "probe":
         return cmd_train_probe(args)
@@ -168,30 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(train, TrainConfig)
     train.set_defaults(func=cmd_train)
 
-    from .attack.commands import add_attack_parser
+    from .attack import add_attack_parser
     from .calibrate import add_calibrate_parser
     from .distill import add_distill_parser
     from .egregious import add_egregious_parser
     from .evaluate import add_evaluate_parser
     from .experiment import add_experiment_parser
-    from .finetune_generator.cli import add_finetune_generator_parser
+    from .finetune_generator import add_finetune_generator_parser
     from .ingest import add_ingest_parser
-    from .labels.cli import add_labels_parser
+    from .labels import add_labels_parser
     from .search import add_search_parser
+    from .serve import add_serve_parser
 
-    add_ingest_parser(sub)
-    add_labels_parser(sub)
-    add_evaluate_parser(sub)
-    add_egregious_parser(sub)
-    add_calibrate_parser(sub)
-    add_attack_parser(sub)
-    add_distill_parser(sub)
-    add_search_parser(sub)
-    add_experiment_parser(sub)
-    add_finetune_generator_parser(sub)
-    from .web.serve import add_serve_parser
-
-    add_serve_parser(sub)
+    for add in (add_ingest_parser, add_labels_parser, add_evaluate_parser, add_egregious_parser, add_calibrate_parser, add_attack_parser, add_distill_parser,
+                add_search_parser, add_experiment_parser, add_finetune_generator_parser, add_serve_parser):
+        add(sub)
     return parser
 
 
@@ -205,9 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-    from .labeled_data import DataError
-    from .models.classifier import NotAClassifierError
-    from .models.defaults import MissingModelError
+    from ..labeled_data import DataError
+    from ..models.classifier import NotAClassifierError
+    from ..models.defaults import MissingModelError
 
     try:
         return args.func(args)

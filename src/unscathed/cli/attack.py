@@ -9,10 +9,11 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from ..attack.config import AttackConfig
+from ..attack.recipes import RECIPES
 from ..config import TrainConfig, default_db_url
-from ..options import add_generator_options, load_classifier, load_generator
-from .config import AttackConfig
-from .recipes import RECIPES
+from ..models.loading import load_classifier
+from .options import add_generator_options, load_generator
 
 
 def _attack_config(args: argparse.Namespace) -> AttackConfig:
@@ -24,7 +25,7 @@ def _attack_config(args: argparse.Namespace) -> AttackConfig:
 
 def _models(args: argparse.Namespace):
     """(classifier, generator or None, masked LM proposer or None) the options name."""
-    from .proposers import MaskedLMProposer
+    from ..attack.proposers import MaskedLMProposer
 
     classifier = load_classifier(args.model)
     generator = None if args.no_generator else load_generator(args)
@@ -32,9 +33,9 @@ def _models(args: argparse.Namespace):
 
 
 def _snippets(args: argparse.Namespace):
+    from ..attack.round import injurious_test_snippets
     from ..labeled_data import read_jsonl
     from ..snippet import Snippet
-    from .round import injurious_test_snippets
 
     if args.input:
         return [Snippet(r["prompt"], r["completion"], {"id": f"{args.input}:{n}"}) for n, r in read_jsonl(args.input, required=("prompt", "completion"))]
@@ -42,9 +43,9 @@ def _snippets(args: argparse.Namespace):
 
 
 def cmd_attack(args: argparse.Namespace) -> int:
-    from .queue import attack_rows, queue
-    from .recipes import build_recipe
-    from .round import attack_summary, log_line
+    from ..attack.queue import attack_rows, queue
+    from ..attack.recipes import build_recipe
+    from ..attack.round import attack_summary, log_line
 
     config, snippets = _attack_config(args), _snippets(args)
     classifier, generator, mlm = _models(args)
@@ -66,10 +67,10 @@ def cmd_attack(args: argparse.Namespace) -> int:
 
 
 def cmd_round_attack(args: argparse.Namespace) -> int:
+    from ..attack.paraphrase import paraphrase
+    from ..attack.queue import paraphrase_rows, queue
+    from ..attack.round import attack_phase
     from ..store import open_store
-    from .paraphrase import paraphrase
-    from .queue import paraphrase_rows, queue
-    from .round import attack_phase
 
     config, snippets = _attack_config(args), _snippets(args)
     classifier, generator, mlm = _models(args)
@@ -101,9 +102,9 @@ def cmd_round_label(args: argparse.Namespace) -> int:
 
 
 def cmd_round_retrain(args: argparse.Namespace) -> int:
-    from ..cli import config_from
+    from ..attack.round import retrain_phase
     from ..store import open_store
-    from .round import retrain_phase
+    from .options import config_from
 
     before = load_classifier(args.model)
     record = retrain_phase(open_store(args.db), Path(args.round_dir), before, config_from(args, TrainConfig), args.held_out, seed_train_examples=args.seed_train_examples)
@@ -112,9 +113,9 @@ def cmd_round_retrain(args: argparse.Namespace) -> int:
 
 
 def cmd_round_report(args: argparse.Namespace) -> int:
+    from ..attack.round import labeled_adversarial, read_attack_log
+    from ..attack.time_to_failure import runs_from_log, summarize
     from ..store import open_store
-    from .round import labeled_adversarial, read_attack_log
-    from .time_to_failure import runs_from_log, summarize
 
     store = open_store(args.db)
     labels = {r["snippet_id"]: r["label"] for prefix in ("attack:",) for r in store.snippets_by_source(prefix)}
@@ -132,7 +133,7 @@ def cmd_round_report(args: argparse.Namespace) -> int:
 
 
 def _add_attack_options(parser: argparse.ArgumentParser) -> None:
-    from ..cli import add_config_options
+    from .options import add_config_options
 
     parser.add_argument("--recipe", action="append", choices=sorted(RECIPES), required=True, help="attack recipe (repeatable)")
     where = parser.add_mutually_exclusive_group(required=True)
@@ -150,7 +151,7 @@ def _add_attack_options(parser: argparse.ArgumentParser) -> None:
 
 def add_attack_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``unscathed attack`` and ``unscathed round``."""
-    from ..cli import add_config_options
+    from .options import add_config_options
 
     attack = sub.add_parser("attack", help="attack the classifier with named recipes; optionally queue what fools it")
     _add_attack_options(attack)

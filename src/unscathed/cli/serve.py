@@ -52,8 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from .app import create_app
-    from .settings import WebSettings
+    from ..web.app import create_app
+    from ..web.settings import WebSettings
 
     refusal = open_api_refusal(args.host, os.environ.get("UNSCATHED_API_KEY"), args.allow_open_api)
     if refusal:
@@ -76,7 +76,7 @@ def _read_password(from_stdin: bool) -> str:
 def cmd_users_create(args: argparse.Namespace) -> int:
     from ..store import open_store
     from ..store.accounts import create_user
-    from .security import hash_password
+    from ..web.security import hash_password
 
     password_hash = hash_password(_read_password(args.password_stdin))
     with open_store(args.db).session() as session:
@@ -88,7 +88,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 def cmd_users_set_password(args: argparse.Namespace) -> int:
     from ..store import open_store
     from ..store.accounts import set_password_hash, user_by_name
-    from .security import hash_password
+    from ..web.security import hash_password
 
     password_hash = hash_password(_read_password(args.password_stdin))
     with open_store(args.db).session() as session:

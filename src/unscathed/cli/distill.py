@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 
-from .config import DistillConfig
+from ..distill.config import DistillConfig
 
 
 def cmd_distill(args: argparse.Namespace) -> int:
     from dataclasses import fields
 
+    from ..distill.prompts import load_prompts
+    from ..distill.trainer import distill, saved_config
     from ..models.defaults import default_generator_dir
-    from ..options import load_classifier
-    from .prompts import load_prompts
-    from .trainer import distill, saved_config
+    from ..models.loading import load_classifier
 
     # Resuming takes the run's own settings; options given now override them (the trainer checks which may).
     given = saved_config(args.out) if args.resume else {}
@@ -29,7 +29,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
 
 
 def add_distill_parser(sub: argparse._SubParsersAction) -> None:
-    from ..cli import add_config_options
+    from .options import add_config_options
 
     parser = sub.add_parser("distill", help="train a generator whose single sample is as safe as the filtered one (RL or SFT)")
     parser.add_argument("--out", required=True, help="directory for the distilled generator (a Hugging Face causal-LM directory), its report and checkpoints")
