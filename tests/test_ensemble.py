@@ -5,10 +5,10 @@ import pytest
 from conftest import toy_rows
 
 from unscathed.config import TrainConfig
-from unscathed.ensemble import EnsembleClassifier, member_data
+from unscathed.models.ensemble import EnsembleClassifier
 from unscathed.models.loading import load_classifier
 from unscathed.snippet import Snippet
-from unscathed.train import train_classifier
+from unscathed.train import member_data, train_classifier
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .labeled_data import DataError, read_jsonl
+from .jsonl import DataError, read_jsonl
 
 _ABBREVIATIONS = "".join(rf"(?<!\b{a}\.)" for a in ("Mr", "Mrs", "Ms", "Dr", "St", "Prof", "Jr", "Sr", "vs"))
 _SENTENCE_END = re.compile(r"(?<=[.!?])" + _ABBREVIATIONS + r"[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")

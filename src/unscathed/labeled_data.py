@@ -6,13 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+
+from .jsonl import DataError, jsonl_objects, read_jsonl
 
 SPLITS = ("train", "validation", "test")
 
-
-class DataError(ValueError):
-    """Bad input data; the message names the file and line."""
+__all__ = ["SPLITS", "DataError", "LabeledSnippet", "data_hash", "jsonl_objects", "load_labeled", "load_labeled_jsonl", "load_split", "read_jsonl", "split_by_prompt"]
 
 
 @dataclass(frozen=True)
@@ -22,36 +21,6 @@ class LabeledSnippet:
     label: int
     split: str | None = None
     category: str | None = None
-
-
-def jsonl_objects(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-blank line; raise ``DataError`` naming source:line on bad input."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"{source}:{number}: not valid JSON ({error.msg})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{source}:{number}: expected a JSON object, got {type(row).__name__}")
-        yield number, row
-
-
-def read_jsonl(path: str | Path, required: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-blank line; raise ``DataError`` naming file:line on bad input."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    with path.open(encoding="utf-8") as f:
-        for number, row in jsonl_objects(f, str(path)):
-            missing = [k for k in required if k not in row]
-            if missing:
-                raise DataError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
-            for key in ("prompt", "completion"):
-                if key in required and not isinstance(row[key], str):
-                    raise DataError(f"{path}:{number}: field {key!r} must be a string")
-            yield number, row
 
 
 def load_labeled_jsonl(path: str | Path) -> list[LabeledSnippet]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from .fit import EpochCallback, fit
 from .labeled_data import LabeledSnippet, data_hash, split_by_prompt
 from .metrics import choose_threshold, summary
 from .models.classifier import ClassifierMetadata, HFClassifier
+from .models.ensemble import EnsembleClassifier, EnsembleMetadata
 from .snippet import Snippet
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,6 @@ def train_classifier(
     (``accelerate launch``) run only the main process writes.
     """
     if config.ensemble_size > 1:
-        from .ensemble import train_ensemble
-
         return train_ensemble(rows, out_dir, config, progress)
     train, validation, test = training_splits(rows, config)
     log.info("training on %d snippets, validating on %d, testing on %d", len(train), len(validation), len(test))
@@ -138,3 +137,36 @@ def train_classifier(
         save_atomically(classifier.save, out_dir)
     state.wait_for_everyone()
     return classifier
+
+
+def member_data(train: list[LabeledSnippet], config: TrainConfig, index: int) -> list[LabeledSnippet]:
+    """Member ``index``'s training rows: all of them (``seed``) or a bootstrap sample (``subset``)."""
+    if config.ensemble_by == "seed":
+        return train
+    return random.Random(config.seed * 1000 + index).choices(train, k=len(train))
+
+
+def train_ensemble(rows: list[LabeledSnippet], out_dir: str | Path, config: TrainConfig, progress: bool = True) -> EnsembleClassifier:
+    """Train ``config.ensemble_size`` members, calibrate the combined score, and save the ensemble atomically."""
+    train, validation, test = training_splits(rows, config)
+    validation_snippets = [Snippet(r.prompt, r.completion) for r in validation]
+    members, validation_scores = [], []
+    for index in range(config.ensemble_size):
+        member_config = replace(config, seed=config.seed + index, ensemble_size=1)
+        member = load_base(member_config)
+        fit(member, member_data(train, config, index), member_config, progress)
+        # Scored once: the same validation scores calibrate the member and, combined, the ensemble.
+        validation_scores.append(member.score(validation_snippets))
+        member.metadata.threshold, figures = calibrated_on(validation_scores[-1], validation, config.target_recall)
+        member.metadata.validation_metrics = {"validation": figures}
+        member.metadata.train_config = asdict(member_config)
+        members.append(member)
+    metadata = EnsembleMetadata(base_model=members[0].metadata.base_model, threshold=0.5, max_length=config.max_length, members=[f"member-{i}" for i in range(len(members))], reduce=config.ensemble_reduce)
+    ensemble = EnsembleClassifier(members, metadata)
+    metadata.threshold, figures = calibrated_on(ensemble.combine(np.stack(validation_scores)), validation, config.target_recall)
+    metrics = {"validation": figures, **({"test": evaluate(ensemble, test, metadata.threshold)} if test else {})}
+    metadata.validation_metrics = {**metrics, "n_train": len(train)}
+    metadata.target_recall, metadata.training_data_sha256, metadata.train_config = config.target_recall, data_hash(rows), asdict(config)
+    metadata.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    save_atomically(ensemble.save, out_dir)
+    return ensemble

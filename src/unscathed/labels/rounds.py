@@ -13,35 +13,15 @@ makes the majority. A toss-up is labeled 1 and flagged unsure (spec v2), and the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..labeled_data import DataError, read_jsonl
+from .consensus import consensus
 from .note_check import misplaced_notes
 
 INJURIOUS = {"direct_harm", "death", "implied_harm", "accident", "self_harm", "revealed_injury", "worsened_injury", "minor_harm", "certain_harm", "nonhuman_victim"}
 NOT_INJURIOUS = {"existing_injury", "non_being", "threat_or_plan", "miss_or_block", "dream_or_hypothetical", "game_or_sport", "figurative", "emotional_pain", "illness_or_fatigue", "medical_procedure", "benign"}
-
-
-@dataclass(frozen=True)
-class Consensus:
-    label: int
-    unsure: bool
-    rule: str  # "single", "agreed", "third reader"
-
-
-def consensus(answers: list[dict[str, Any]]) -> Consensus | None:
-    """The decided label of one snippet, or None while two labels disagree and no third reader has answered."""
-    labels = [a["label"] for a in answers]
-    if len(labels) == 1:
-        return Consensus(labels[0], bool(answers[0]["unsure"]), "single")
-    if len(set(labels[:2])) == 1:
-        return Consensus(labels[0], any(a["unsure"] for a in answers[:2]), "agreed")
-    if len(labels) < 3:
-        return None
-    decided = 1 if sum(labels[:3]) >= 2 else 0
-    return Consensus(decided, any(a["unsure"] for a in answers[:3] if a["label"] == decided), "third reader")
 
 
 def read_label_files(folder: Path, known_ids: set[str], completions: dict[str, dict]) -> dict[str, list[dict[str, Any]]]:

@@ -25,8 +25,8 @@ def load_generator(generator: str | None = None, adapter: str | None = None, ope
 
 def load_classifier(model: str | None, threshold: float | None = None):
     """The classifier in ``model`` (a probe, an ensemble or a fine-tuned encoder), or the shipped default."""
-    from ..ensemble import EnsembleClassifier, is_ensemble
     from .classifier import HFClassifier
+    from .ensemble import EnsembleClassifier, is_ensemble
     from .probe import ProbeClassifier, is_probe
 
     if model is None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from ..config import FilterPolicy, SamplingSettings
+from ..labels.consensus import consensus
 from .schema import CandidateRecord, GenerationRequest, LabelRecord, SnippetRecord
 
 
@@ -102,8 +103,6 @@ class Store:
         settled by a third reader's majority. While a disagreement waits for its third reader the label is 1,
         the spec's "in doubt, 1", and ``consensus_rule`` says so.
         """
-        from ..labels.rounds import consensus
-
         with self.session() as session:
             snippets = session.scalars(select(SnippetRecord).options(selectinload(SnippetRecord.labels)).order_by(SnippetRecord.id))
             rows = []
