@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     rule = SelectionRule(accepted_prone=args.p_accepted_prone, other=args.p_other)
     heads = [ProbeHead.from_tensors(load_file(str(Path(d) / PROBE_FILE))) for d in args.committee]
-    metadata = [ClassifierMetadata.load(d) for d in args.committee]
+    metadata = [ClassifierMetadata.load(Path(d)) for d in args.committee]
     thresholds = np.array([m.threshold for m in metadata])
 
     rng = random.Random(args.seed)
@@ -82,7 +82,7 @@ def main() -> None:
     }
     (repo_out / "design.json").write_text(json.dumps(design, indent=2))
     began, kept_total, pending = time.time(), 0, []
-    with (repo_out / "snippets.jsonl").open("w") as refs, (repo_out / "selection.jsonl").open("w") as selection:
+    with (repo_out / "snippets.jsonl").open("w") as refs, (repo_out / "selection.jsonl").open("w") as pool_log:
         for pool_start in range(0, len(order), 256):
             ids = order[pool_start : pool_start + 256]
             rows = []
@@ -107,12 +107,12 @@ def main() -> None:
             kept = np.zeros(len(rows), bool)
             kept[selection.indices] = True
             for i, r in enumerate(rows):
-                selection.write(json.dumps({"pool_id": r["pool_id"], "scores": scores[:, i].round(6).tolist(), "reason": reasons[i], "kept": bool(kept[i])}) + "\n")
+                pool_log.write(json.dumps({"pool_id": r["pool_id"], "scores": scores[:, i].round(6).tolist(), "reason": reasons[i], "kept": bool(kept[i])}) + "\n")
                 if kept[i]:
                     r.update(id=f"r{args.round}-{kept_total:05d}", selection_reason=reasons[i], selection_probability=float(probabilities[i]), inclusion_probability=r["pool_probability"] * float(probabilities[i]))
                     kept_total += 1
                     pending.append(r)
-            selection.flush()
+            pool_log.flush()
             while len(pending) >= 250 or (pending and pool_start + 256 >= len(order)):
                 chunk_rows, pending = pending[:250], pending[250:]
                 number = (kept_total - len(pending) - len(chunk_rows)) // 250
