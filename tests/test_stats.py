@@ -202,3 +202,8 @@ def test_cohen_kappa_matches_hand_computation():
     assert cohen_kappa([(1, 1), (0, 0)]) == 1.0
     assert math.isnan(cohen_kappa([])) and math.isnan(cohen_kappa([(1, 1), (1, 1)]))
     assert cohen_kappa([(1, 0), (0, 1)]) == pytest.approx(-1.0)
+
+
+def test_the_quality_interval_stays_inside_zero_and_one():
+    est = quality_efficient(np.array([False] * 10), np.r_[np.ones(9), 0.5])  # mean 0.95, normal upper end 1.05
+    assert est.value == pytest.approx(0.95) and est.high == 1.0 and 0.85 < est.low < 0.95

@@ -123,3 +123,7 @@ def test_dashboard_shows_queues_rates_agreement_and_the_classifier(tmp_path, tin
     assert "1 labels wanted on 1 snippets" in page  # their disagreement on p2 waits for a third reader
 
 
+def test_the_users_page_takes_no_error_or_status_from_the_url(app, admin):
+    client, _ = admin
+    page = client.get("/admin/users", params={"error": "<b>forged</b> message", "status_code": 500})
+    assert page.status_code == 200 and "forged" not in page.text

@@ -100,7 +100,10 @@ def test_gold_snippets_are_mixed_in_and_their_answers_stay_out_of_training(tmp_p
     client, token = login(app, "ann")
     gold = client.get("/api/label/next").json()
     assert gold["prompt"] == "gp"
-    assert _post(client, token, gold["assignment_id"], "0").json()["gold"] is True  # a wrong answer
+    answered = _post(client, token, gold["assignment_id"], "0").json()  # a wrong answer
+    assert "gold" not in answered and "label_id" not in answered  # nothing tells the labeler it was a gold item
+    with app.state.unscathed.store.session() as session:
+        assert session.get(LabelAssignmentRecord, gold["assignment_id"]).gold
     regular = client.get("/api/label/next").json()
     assert regular["prompt"] == "p"  # each gold snippet once per labeler
     # The known answer, not the labeler's mistake, is what training sees.

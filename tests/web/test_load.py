@@ -110,8 +110,8 @@ def _acked_are_stored(url: str, acked: list[dict]) -> None:
     for ack in acked:
         assignment = assignments[ack["assignment_id"]]
         assert assignment.answer == ack["answer"] and assignment.answered_at is not None
-        if not ack["gold"]:
-            label = labels[ack["label_id"]]
+        if not assignment.gold:
+            label = labels[assignment.label_id]
             assert (label.snippet_id, label.labeler, label.label) == (ack["snippet_id"], ack["labeler"], ack["answer"])
 
 

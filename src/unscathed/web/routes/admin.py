@@ -27,7 +27,12 @@ def dashboard_page(request: Request, state: State, db: DB, read: ReadDB, who: Ad
 
 
 @router.get("/users")
-def users_page(request: Request, state: State, db: DB, who: Admin, error: str | None = None, status_code: int = 200):
+def users_page(request: Request, state: State, db: DB, who: Admin):
+    return _users(request, state, db, who)
+
+
+def _users(request: Request, state: State, db: DB, who, error: str | None = None, status_code: int = 200):
+    """The users page; an error and its status come only from a failed form, never from the URL."""
     return page(state, request, "users.html", who, status_code=status_code, users=accounts.users(db), roles=accounts.ROLES, error=error)
 
 
@@ -36,7 +41,7 @@ def create_user(request: Request, state: State, db: DB, who: AdminPost, username
     try:
         accounts.create_user(db, username, hash_password(password), role)
     except ValueError as error:  # AccountError, or a password too short
-        return users_page(request, state, db, who, error=str(error), status_code=422)
+        return _users(request, state, db, who, error=str(error), status_code=422)
     return RedirectResponse("/admin/users", status_code=303)
 
 
