@@ -19,7 +19,12 @@ def main() -> None:
     rows = [json.loads(line) for line in (folder / "labeled.jsonl").open()]
     out: dict = {"labeled": len(rows), "labelers": len({a["labeler"] for r in rows for a in r["labels"]}), "labels": sum(len(r["labels"]) for r in rows)}
     out["by split"] = dict(collections.Counter(r["split"] for r in rows))
-    for name, part in (("random stratum", [r for r in rows if r["in_random"]]), ("enriched stratum", [r for r in rows if r["in_enriched"]]), ("violence-prone prompts", [r for r in rows if r["violence_prone"]]), ("test split", [r for r in rows if r["split"] == "test"]), ("all", rows)):
+    parts = [("random stratum", [r for r in rows if r.get("in_random")]), ("enriched stratum", [r for r in rows if r.get("in_enriched")]), ("test stratum", [r for r in rows if r.get("in_test")]),
+             ("violence-prone prompts", [r for r in rows if r["violence_prone"]]), ("test split", [r for r in rows if r["split"] == "test"]), ("all", rows)]
+    parts += [(f"active: {reason}", [r for r in rows if r.get("selection_reason") == reason]) for reason in sorted({r["selection_reason"] for r in rows if "selection_reason" in r})]
+    for name, part in parts:
+        if not part:
+            continue
         pos = [r for r in part if r["label"] == 1]
         out[name] = {"n": len(part), "injurious": len(pos), "rate": len(pos) / max(1, len(part)), "unsure positives": sum(r["unsure"] for r in pos), "unsure share of positives": sum(r["unsure"] for r in pos) / max(1, len(pos))}
     doubled = [r for r in rows if len(r["labels"]) >= 2]
