@@ -37,6 +37,27 @@ def test_long_completions_are_read_whole_in_pieces(tiny_generator_dir):
     np.testing.assert_allclose(feats[owners == 0][0], feats[owners == 1][0], atol=1e-5)
 
 
+def test_reading_each_prompt_once_gives_the_features_of_one_plain_pass_per_snippet(tiny_generator_dir):
+    """Candidates of one prompt share its keys and values; each window must still see exactly its own context."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from unscathed.models.probe_features import encode_snippet, hidden_states
+
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_generator_dir).eval(), AutoTokenizer.from_pretrained(tiny_generator_dir)
+    snippets = [Snippet("The knight rode out.", "he bled."), Snippet("The knight rode out.", "the sky was blue and the fields were green all day."),
+                Snippet("Another tale.", "she smiled."), Snippet("The knight rode out.", ""), Snippet("", "he fell and broke his arm.")]
+    feats, owners = window_features(model, tokenizer, snippets, SMALL, batch_size=2)
+    for k, snippet in enumerate(snippets):
+        prompt, completion = encode_snippet(tokenizer, snippet, SMALL.max_prompt_tokens)
+        ids = torch.tensor([prompt + completion])
+        with torch.no_grad():  # one plain pass over the whole text, no cache (block outputs, as the probe reads them)
+            layers = torch.stack([h[0] for h in hidden_states(model, ids, torch.ones_like(ids), SMALL.layers)])  # (L, T, H)
+        spans = [(len(prompt) + a, len(prompt) + b) for a, b in window_spans(len(completion), SMALL.window, SMALL.stride)] if completion else [(len(prompt) - 1, len(prompt))]
+        expected = np.stack([torch.cat([layers[:, a:b].mean(1), layers[:, a:b].amax(1)], -1).flatten().numpy() for a, b in spans])
+        np.testing.assert_allclose(feats[owners == k], expected, atol=1e-4)
+
+
 def test_score_is_the_most_injurious_window_so_a_harmless_tail_cannot_hide_an_injury():
     values = np.array([0.1, 0.9, 0.2, 0.3])
     assert max_by_owner(values, np.array([0, 0, 0, 1]), 2).tolist() == [0.9, 0.3]

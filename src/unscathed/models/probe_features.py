@@ -9,6 +9,7 @@ long harmless tail cannot hide an injury: the snippet's score is its most injuri
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -84,9 +85,12 @@ class _EnoughLayers(Exception):
     """Raised by a hook once the deepest probe layer has run: the rest of the network is not needed."""
 
 
-def hidden_states(model, ids: torch.Tensor, mask: torch.Tensor, layers: tuple[int, ...]) -> list[torch.Tensor]:
+def hidden_states(model, ids: torch.Tensor, mask: torch.Tensor, layers: tuple[int, ...], cache=None) -> list[torch.Tensor]:
     """``output_hidden_states[k]`` for each k in ``layers`` (k = output of the k-th decoder block), computing only
-    the blocks up to the deepest one: neither the later blocks nor the vocabulary head run."""
+    the blocks up to the deepest one: neither the later blocks nor the vocabulary head run.
+
+    With ``cache`` (a ``DynamicCache``), ``ids`` continue the text already in it (``mask`` then covers both),
+    and the cache gains their keys and values for the blocks that ran."""
     blocks = model.get_decoder().layers
     if min(layers) < 1 or max(layers) > len(blocks):
         raise ValueError(f"probe layers must be in 1..{len(blocks)}, got {layers}")
@@ -102,7 +106,10 @@ def hidden_states(model, ids: torch.Tensor, mask: torch.Tensor, layers: tuple[in
 
     handles = [blocks[k - 1].register_forward_hook(capture(k)) for k in sorted(set(layers))]
     try:
-        model.get_decoder()(input_ids=ids, attention_mask=mask, use_cache=False)
+        decoder = model.get_decoder()
+        # transformers renamed ``past_key_values`` to ``cache`` (the old name warns, then goes in 5.40)
+        name = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
+        decoder(input_ids=ids, attention_mask=mask, use_cache=cache is not None, **{name: cache})
     except _EnoughLayers:
         pass
     finally:
@@ -113,8 +120,69 @@ def hidden_states(model, ids: torch.Tensor, mask: torch.Tensor, layers: tuple[in
 
 @torch.inference_mode()
 def window_features(model, tokenizer, snippets: Sequence[Snippet], settings: FeatureSettings, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """(features of every window, shape (windows, 2 * len(layers) * hidden); the snippet index of each window)."""
-    pieces = [p for i, s in enumerate(snippets) for p in _pieces(i, *encode_snippet(tokenizer, s, settings.max_prompt_tokens), settings)]
+    """(features of every window, shape (windows, 2 * len(layers) * hidden); the snippet index of each window).
+
+    Completions that fit one piece are read after their prompt's keys and values, computed once per distinct
+    prompt (a filter round scores several candidates of one prompt); longer ones are read piece by piece.
+    """
+    encoded = [encode_snippet(tokenizer, s, settings.max_prompt_tokens) for s in snippets]
+    short = [i for i, (_, completion) in enumerate(encoded) if len(completion) <= settings.piece]
+    long = [i for i in range(len(snippets)) if len(encoded[i][1]) > settings.piece]
+    per_snippet: dict[int, list[np.ndarray]] = _prompt_cached_features(model, tokenizer, {i: encoded[i] for i in short}, settings, batch_size)
+    if long:
+        feats, owners = _piece_features(model, tokenizer, [encoded[i] for i in long], settings, batch_size)
+        for k, i in enumerate(long):
+            per_snippet[i] = list(feats[owners == k])
+    windows = [w for i in range(len(snippets)) for w in per_snippet[i]]
+    return np.stack(windows), np.repeat(np.arange(len(snippets)), [len(per_snippet[i]) for i in range(len(snippets))])
+
+
+def _pooled(span: torch.Tensor) -> np.ndarray:
+    """Mean and max over the tokens of one window, at each probe layer: (layers, tokens, hidden) -> flat."""
+    return torch.cat([span.mean(dim=1), span.amax(dim=1)], dim=-1).flatten().cpu().numpy()
+
+
+def _prompt_cached_features(model, tokenizer, encoded: dict[int, tuple[list[int], list[int]]], settings: FeatureSettings, batch_size: int) -> dict[int, list[np.ndarray]]:
+    """Window features of one-piece completions: each distinct prompt runs once, and its cache is repeated for
+    the batch of its completions (right-padded), so a window sees exactly the context it would in one pass."""
+    import copy
+
+    from transformers import DynamicCache
+
+    by_prompt: dict[tuple[int, ...], list[int]] = {}
+    for i, (prompt, _) in encoded.items():
+        by_prompt.setdefault(tuple(prompt), []).append(i)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    out: dict[int, list[np.ndarray]] = {}
+    for prompt, members in by_prompt.items():
+        cache = DynamicCache()
+        prompt_ids = torch.tensor([list(prompt)], device=model.device)
+        prompt_states = torch.stack(hidden_states(model, prompt_ids, torch.ones_like(prompt_ids), settings.layers, cache), dim=1).float()  # (1, L, P, H)
+        for i in members:
+            if not encoded[i][1]:  # an empty completion adds nothing: read the prompt's last token
+                out[i] = [_pooled(prompt_states[0, :, -1:, :])]
+        todo = [i for i in members if encoded[i][1]]
+        for b in range(0, len(todo), batch_size):
+            batch = todo[b : b + batch_size]
+            width = max(len(encoded[i][1]) for i in batch)
+            ids = torch.full((len(batch), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), len(prompt) + width), dtype=torch.long)
+            mask[:, : len(prompt)] = 1
+            for row, i in enumerate(batch):
+                completion = encoded[i][1]
+                ids[row, : len(completion)] = torch.tensor(completion)
+                mask[row, len(prompt) : len(prompt) + len(completion)] = 1
+            batch_cache = copy.deepcopy(cache)
+            batch_cache.batch_repeat_interleave(len(batch))
+            states = torch.stack(hidden_states(model, ids.to(model.device), mask.to(model.device), settings.layers, batch_cache), dim=1).float()  # (B, L, W, H)
+            for row, i in enumerate(batch):
+                out[i] = [_pooled(states[row, :, a:b_, :]) for a, b_ in window_spans(len(encoded[i][1]), settings.window, settings.stride)]
+    return out
+
+
+def _piece_features(model, tokenizer, encoded: Sequence[tuple[list[int], list[int]]], settings: FeatureSettings, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Window features of long completions, read in pieces of ``settings.piece`` tokens with context before them."""
+    pieces = [p for i, (prompt, completion) in enumerate(encoded) for p in _pieces(i, prompt, completion, settings)]
     feats: list[tuple[int, np.ndarray]] = []  # (piece index, window features), put back in piece order below
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     order = sorted(range(len(pieces)), key=lambda k: len(pieces[k].ids))  # similar lengths share a batch
@@ -129,7 +197,6 @@ def window_features(model, tokenizer, snippets: Sequence[Snippet], settings: Fea
         layers = torch.stack(hidden_states(model, ids.to(model.device), mask.to(model.device), settings.layers), dim=1).float()  # (B, L, T, H)
         for row, k in enumerate(order[b : b + batch_size]):
             for a, b_ in pieces[k].windows:
-                span = layers[row, :, a:b_, :]
-                feats.append((k, torch.cat([span.mean(dim=1), span.amax(dim=1)], dim=-1).flatten().cpu().numpy()))
+                feats.append((k, _pooled(layers[row, :, a:b_, :])))
     feats.sort(key=lambda pair: pair[0])  # stable: windows stay in reading order within a piece
     return np.stack([f for _, f in feats]), np.array([pieces[k].owner for k, _ in feats])
