@@ -48,7 +48,8 @@ def test_sets() -> dict[str, list[dict]]:
     sets: dict[str, list[dict]] = {}
     real: list[dict] = []
     for labeled in sorted((REPO / "data" / "labeling").glob("round-*/labeled.jsonl")):
-        real += [{**r, "prompt": resolve_prompt(r["prompt_ref"])} for _, r in read_jsonl(labeled) if r["split"] == "test"]
+        # the test set is what two blind readers (and a third on disagreements) labeled
+        real += [{**r, "prompt": resolve_prompt(r["prompt_ref"])} for _, r in read_jsonl(labeled) if r["split"] == "test" and len(r["labels"]) >= 2]
     if real:
         sets["rounds' test split (real generator output, held-out books/stories)"] = real
     seed = [r for _, r in read_jsonl(REPO / "data" / "seed" / "snippets.jsonl") if r["split"] == "test"]
