@@ -56,6 +56,12 @@ class SamplingSettings(StrictConfig):
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
 
 
+def resolve_threshold(override: float | None, classifier) -> float:
+    """The one rule for which threshold applies: an explicit override, else the classifier's own (calibrated and
+    saved with it). Every stage that accepts or rejects asks here."""
+    return float(override) if override is not None else float(classifier.threshold)
+
+
 @dataclass(frozen=True)
 class FilterPolicy(StrictConfig):
     threshold: float | None = field(default=None, metadata={"help": "reject when p_injury >= threshold; None uses the classifier's calibrated one"})
@@ -72,6 +78,10 @@ class FilterPolicy(StrictConfig):
             raise ValueError("max_attempts, batch_size and first_batch_size must be >= 1")
         if not 0 < self.tighten_per_rejection <= 1:
             raise ValueError(f"tighten_per_rejection must be in (0, 1], got {self.tighten_per_rejection}")
+
+    def threshold_for(self, classifier) -> float:
+        """The threshold in force for ``classifier``: this policy's, else the classifier's calibrated one."""
+        return resolve_threshold(self.threshold, classifier)
 
     def draws_in_round(self, round_index: int) -> int:
         """Completions drawn for a prompt in round ``round_index`` (0-based): first_batch_size, doubling, capped."""

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import SamplingSettings
+from .config import SamplingSettings, resolve_threshold
 from .models.classifier import Classifier
 from .models.generator import Generator
 from .snippet import Snippet
@@ -29,7 +29,7 @@ class Egregiousness:
 
 def egregiousness(failures: Sequence[Snippet], generator: Generator, classifier: Classifier, k: int = 8, settings: SamplingSettings = SamplingSettings(), threshold: float | None = None) -> list[Egregiousness]:
     """For each failure, ``k`` continuations of prompt + completion, each scored in the context of both."""
-    threshold = classifier.threshold if threshold is None else threshold
+    threshold = resolve_threshold(threshold, classifier)
     contexts = [f"{f.prompt} {f.completion}".strip() for f in failures]
     sampled = generator.sample(contexts, k, settings)
     out = []

@@ -68,7 +68,7 @@ class RejectionSampler:
 
     @property
     def threshold(self) -> float:
-        return self.policy.threshold if self.policy.threshold is not None else self.classifier.threshold
+        return self.policy.threshold_for(self.classifier)
 
     def run(self, prompts: Sequence[str]) -> list[FilterResult]:
         results = [FilterResult(prompt=p) for p in prompts]

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .config import FilterPolicy, SamplingSettings
+from .config import FilterPolicy, SamplingSettings, resolve_threshold
 from .filter import Candidate, FilterError, FilterResult, RejectionSampler
 from .models.classifier import Classifier
 from .models.generator import Generator
@@ -71,7 +71,7 @@ def unfiltered_generate(
     """One sample per prompt, returned unfiltered but scored, so the output and the store show p_injury;
     recorded with outcome ``"unfiltered"`` when a store is given."""
     check_prompts(prompts)
-    threshold = classifier.threshold if threshold is None else threshold
+    threshold = resolve_threshold(threshold, classifier)
     completions = [row[0] for row in generator.sample(list(prompts), 1, settings)]
     scores = np.asarray(classifier.score([Snippet(p, c.text) for p, c in zip(prompts, completions)]), dtype=float)
     if scores.shape != (len(prompts),):

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from .config import resolve_threshold
 from .labeled_data import read_jsonl
 from .models.classifier import Classifier
 from .snippet import Snippet
@@ -18,7 +19,7 @@ def score_file(input_path: str | Path, output_path: str | Path, classifier: Clas
     The whole input is validated first and the output appears only when complete. Returns the line count.
     """
     rows = [row for _, row in read_jsonl(input_path, required=("prompt", "completion"))]
-    threshold = classifier.threshold if threshold is None else threshold
+    threshold = resolve_threshold(threshold, classifier)
     scores = classifier.score([Snippet(r["prompt"], r["completion"]) for r in rows])
     output_path = Path(output_path)
     fd, tmp = tempfile.mkstemp(dir=output_path.parent if str(output_path.parent) else ".", prefix=".score-", suffix=".jsonl")

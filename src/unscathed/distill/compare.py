@@ -188,7 +188,7 @@ def _filtered_original_kl(base: Samples, run: dict[str, Any], threshold: float) 
 
 def side_by_side(original: HFGenerator, distilled: dict[str, HFGenerator], classifier: Classifier, prompts: Sequence[str], samples: int = 4, policy: FilterPolicy = FilterPolicy(batch_size=4), max_new_tokens: int = 40, chunk: int = 8, adversarial: Sequence[str] = (), log=print) -> list[ArmResult]:
     """Every arm on the same held-out prompts; ``log`` reports progress."""
-    threshold = policy.threshold if policy.threshold is not None else classifier.threshold
+    threshold = policy.threshold_for(classifier)
     rater = StandInRater(original, chunk)
     log(f"original: {samples} samples on each of {len(prompts)} prompts")
     base = draw_samples(original, original, classifier, prompts, samples, max_new_tokens, chunk)

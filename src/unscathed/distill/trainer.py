@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
+from ..config import resolve_threshold
 from ..models.classifier import Classifier, weights_version
 from ..models.generator import HFGenerator
 from .config import DistillConfig
@@ -46,7 +47,7 @@ def distill(generator_dir: str | Path, classifier: Classifier, config: DistillCo
     out = Path(out)
     start, policy_dir = _prepare_out(out, config, resume)
     pool = PromptPool(prompts if prompts is not None else load_prompts(), config.violent_weight)
-    threshold = config.threshold if config.threshold is not None else classifier.threshold
+    threshold = resolve_threshold(config.threshold, classifier)
     reference = HFGenerator.from_pretrained(generator_dir)
     reference.model.requires_grad_(False)
     policy = HFGenerator.from_pretrained(policy_dir or generator_dir, name=out.name)

@@ -239,7 +239,7 @@ class CompletionsService:
         return prompts, replace(self.settings, **{k: v for k, v in overrides.items() if v is not None})
 
     def _threshold(self) -> float:
-        return self.policy.threshold if self.policy.threshold is not None else self.models.classifier.threshold
+        return self.policy.threshold_for(self.models.classifier)
 
     def _response(self, prompts: list[str], results: list[FilterResult]) -> dict[str, Any]:
         choices = [_choice(k, result) for k, result in enumerate(results)]
