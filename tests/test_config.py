@@ -22,4 +22,11 @@ def test_tightening_schedule_multiplies_and_floors():
 
 
 def test_train_config_from_dict_round_trip():
-    assert TrainConfig.from_dict({"epochs": 1}).epochs == 1
+    """Every field survives asdict -> JSON -> from_dict, including tuples and None."""
+    import json
+    from dataclasses import asdict, fields
+
+    original = TrainConfig.from_dict({"epochs": 1, "learning_rate": 3e-5, "seed": 7})
+    again = TrainConfig.from_dict(json.loads(json.dumps(asdict(original))))
+    assert again == original and again.epochs == 1 and again.seed == 7
+    assert {f.name for f in fields(TrainConfig)} == set(asdict(again))

@@ -7,10 +7,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import toy_rows
 
 from unscathed.models.classifier import HFClassifier
 from unscathed.snippet import Snippet
+
+pytestmark = pytest.mark.slow  # a real server under load / a distributed launch: minutes, not seconds
 
 
 def _train(launcher: list[str], data: Path, out: Path, encoder: Path) -> None:

@@ -19,7 +19,7 @@ from unscathed.models.defaults import FICTION_ADAPTER, default_generator_name
 from unscathed.models.generator import HFGenerator
 from unscathed.snippet import Snippet
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 INJURY = "The blade sank into Tom's shoulder and he screamed as the blood ran down his arm."
 # About 500 characters of calm text after the injury: a classifier that reads only the end would pass it.

@@ -23,7 +23,7 @@ from unscathed.models.generator import HFGenerator
 from unscathed.snippet import Snippet
 from unscathed.train import train_classifier
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 STARTER = Path(__file__).resolve().parents[2] / "data" / "starter.jsonl"
 PROMPTS = [

@@ -16,7 +16,7 @@ from unscathed.keyword_baseline import KeywordClassifier
 from unscathed.models.defaults import default_generator_dir
 from unscathed.models.generator import HFGenerator
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("method", ["rl", "sft"])

@@ -15,6 +15,14 @@ def test_migrations_produce_exactly_the_table_models(tmp_path):
 
 
 def test_migrating_twice_is_a_no_op(tmp_path):
+    """Opening an existing store runs no migration again and keeps its rows."""
     url = f"sqlite:///{tmp_path / 'u.db'}"
-    open_store(url)
-    open_store(url).requests()
+    first = open_store(url)
+    first.queue_for_labeling([{"prompt": "p", "completion": "c", "source": "test"}])
+    with first.engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    second = open_store(url)
+    with second.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == revision is not None
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    assert [r["completion"] for r in second.snippets_by_source("test")] == ["c"]

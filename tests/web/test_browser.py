@@ -20,7 +20,7 @@ from unscathed.web.security import hash_password
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)")]
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,8 @@ from unscathed.store.labeling import import_snippets
 from unscathed.store.schema import LabelAssignmentRecord, LabelRecord, QueueItemRecord, UserRecord
 from unscathed.web.security import hash_password
 
+pytestmark = pytest.mark.slow  # a real server under load / a distributed launch: minutes, not seconds
+
 LABELERS = 20
 SNIPPETS = 4300  # with 20% labeled twice and gold mixed in: about 5,600 answers
 GOLD = 30
