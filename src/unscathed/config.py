@@ -68,12 +68,15 @@ class FilterPolicy(StrictConfig):
     max_attempts: int = field(default=32, metadata={"help": "completions drawn per prompt before giving up (fail closed)"})
     batch_size: int = field(default=8, metadata={"help": "most completions drawn for one prompt in one round"})
     first_batch_size: int = field(default=1, metadata={"help": "completions drawn for each prompt in the first round; each later round doubles it, up to batch_size, so a prompt whose first draw passes costs one draw"})
+    early_rejection_every: int = field(default=0, metadata={"help": "probe each candidate every N tokens while it is written and stop it as soon as its text so far scores at or above the threshold (0 = off; needs the probe classifier on the generator's own network); the full classifier still decides every acceptance"})
     tighten_per_rejection: float = field(default=1.0, metadata={"help": "multiply the threshold by this after each rejection on a prompt (1.0 = off)"})
     min_threshold: float = field(default=0.0, metadata={"help": "the tightening schedule never goes below this"})
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not 0 < self.threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.early_rejection_every < 0:
+            raise ValueError(f"early_rejection_every must be >= 0 tokens, got {self.early_rejection_every}")
         if self.max_attempts < 1 or self.batch_size < 1 or self.first_batch_size < 1:
             raise ValueError("max_attempts, batch_size and first_batch_size must be >= 1")
         if not 0 < self.tighten_per_rejection <= 1:

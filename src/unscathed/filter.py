@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -65,6 +65,8 @@ class RejectionSampler:
         self.classifier = classifier
         self.policy = policy
         self.settings = settings
+        if policy.early_rejection_every and not self._probe_reads_generator():
+            raise ValueError("early rejection needs the probe classifier reading this generator's own network (the default models); turn it off for other pairs")
 
     @property
     def threshold(self) -> float:
@@ -76,19 +78,42 @@ class RejectionSampler:
         round_index = 0
         while open_ids:
             draws = {i: min(self.policy.draws_in_round(round_index), self.policy.max_attempts - len(results[i].candidates)) for i in open_ids}
-            batch = []
+            batch: list[tuple[int, Completion, float | None]] = []  # (prompt, completion, score that stopped it early)
             # One generator call per distinct draw count, so no prompt is sampled more often than it needs.
             for n in sorted(set(draws.values())):
                 group = [i for i in open_ids if draws[i] == n]
-                sampled = self.generator.sample([prompts[i] for i in group], n, self.settings)
-                batch.extend((i, c) for i, completions in zip(group, sampled) for c in completions[:n])
-            batch.sort(key=lambda pair: pair[0])  # stable: each prompt's draws stay in draw order
-            scores = self._score([Snippet(prompts[i], c.text) for i, c in batch])
-            for (i, completion), p in zip(batch, scores):
-                self._judge(results[i], completion, p)
+                sampled, stopped = self._sample([prompts[i] for i in group], n)
+                batch.extend((i, c, stopped.get(g * n + k)) for g, (i, completions) in enumerate(zip(group, sampled)) for k, c in enumerate(completions[:n]))
+            batch.sort(key=lambda entry: entry[0])  # stable: each prompt's draws stay in draw order
+            # Candidates stopped early are rejected on their prefix; every other one is read whole by the classifier.
+            whole = [k for k, (_, _, early) in enumerate(batch) if early is None]
+            scores = np.full(len(batch), np.nan)
+            scores[whole] = self._score([Snippet(prompts[batch[k][0]], batch[k][1].text) for k in whole])
+            for (i, completion, early), p in zip(batch, scores):
+                if early is None:
+                    self._judge(results[i], completion, p)
+                else:
+                    self._judge(results[i], replace(completion, finish_reason="prefix_rejected"), early)
             open_ids = [i for i in open_ids if results[i].accepted is None and len(results[i].candidates) < self.policy.max_attempts]
             round_index += 1
         return results
+
+    def _sample(self, prompts: list[str], n: int) -> tuple[list[list[Completion]], dict[int, float]]:
+        """The generator's draws, and {row: prefix score} for rows stopped early (row = prompt index * n + k)."""
+        if not self.policy.early_rejection_every:
+            return self.generator.sample(prompts, n, self.settings), {}
+        from .models.prefix_probe import PrefixRejector
+
+        rejector = PrefixRejector(self.classifier, self.threshold, self.policy.early_rejection_every, self.generator.tokenizer.pad_token_id)
+        with rejector.reading(self.generator.model):
+            sampled = self.generator.sample(prompts, n, self.settings, stopping=[rejector])
+        return sampled, rejector.rejected
+
+    def _probe_reads_generator(self) -> bool:
+        from .models.prefix_probe import shares_network
+        from .models.probe import ProbeClassifier
+
+        return isinstance(self.classifier, ProbeClassifier) and hasattr(self.generator, "model") and shares_network(self.classifier, self.generator.model)
 
     def _score(self, snippets: list[Snippet]) -> np.ndarray:
         scores = np.asarray(self.classifier.score(snippets), dtype=float)

@@ -91,7 +91,7 @@ class HFGenerator:
         return {k: v.to(self.model.device) for k, v in encoded.items()}
 
     @torch.inference_mode()
-    def sample(self, prompts: Sequence[str], n: int, settings: SamplingSettings) -> list[list[Completion]]:
+    def sample(self, prompts: Sequence[str], n: int, settings: SamplingSettings, stopping: Sequence[StoppingCriteria] = ()) -> list[list[Completion]]:
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
         if not prompts:
@@ -101,7 +101,7 @@ class HFGenerator:
         encoded = {k: v.repeat_interleave(n, dim=0) for k, v in encoded.items()}
         prompt_length = encoded["input_ids"].shape[1]
         greedy = settings.temperature == 0
-        stopping = StoppingCriteriaList([SentenceEnded(self.tokenizer, prompt_length)]) if settings.one_sentence else None
+        criteria = ([SentenceEnded(self.tokenizer, prompt_length)] if settings.one_sentence else []) + list(stopping)
         out = self.model.generate(
             **encoded,
             do_sample=not greedy,
@@ -109,7 +109,7 @@ class HFGenerator:
             top_p=None if greedy else settings.top_p,
             top_k=None,
             max_new_tokens=settings.max_new_tokens,
-            stopping_criteria=stopping,
+            stopping_criteria=StoppingCriteriaList(criteria) if criteria else None,
             pad_token_id=self.tokenizer.pad_token_id,
             return_dict_in_generate=True,
             output_scores=True,
