@@ -1,6 +1,6 @@
 """Cost of filtering: unfiltered sampling vs rejection sampling on the same prompts, in one run.
 
-    .venv/bin/python benchmarks/filter_overhead.py [--model DIR] [--source seed|fairytaleqa-val|violent-val] [--prompts 16] [--batch 8] [--out r.json]
+    .venv/bin/python benchmarks/filter_overhead.py [--model DIR] [--source seed|fairytaleqa-val|violent-val] [--prompts 16] [--batch 8] [--early-every 8] [--out r.json]
 
 Prints seconds per returned completion for each, their ratio, the mean number of draws per accepted
 completion, how many prompts failed closed, and the classifier's share of the filtered time.
@@ -59,6 +59,11 @@ def _prompts(source: str, n: int) -> list[str]:
     return [w.prompt for w in random.Random(0).sample(pool, n)]
 
 
+def _tokens(generator: HFGenerator, results) -> int:
+    """Tokens of candidate text drawn (a stopped candidate counts its prefix), over every prompt."""
+    return sum(len(generator.tokenizer(c.completion.text, add_special_tokens=False)["input_ids"]) for r in results for c in r.candidates)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", help="classifier directory (default: the default classifier)")
@@ -66,6 +71,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8, help="the filter's batch size")
     parser.add_argument("--max-attempts", type=int, default=32)
     parser.add_argument("--source", choices=("seed", "fairytaleqa-val", "violent-val"), default="seed")
+    parser.add_argument("--early-every", type=int, default=0, help="also run the filter with early rejection, probing every N tokens (0: skip that arm)")
     parser.add_argument("--out", help="write the figures as JSON here too")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -104,6 +110,24 @@ def main() -> None:
         "mean_draws_until_acceptance": float(np.mean(draws)) if draws else None, "classifier_share_of_filtered_time": classifier.seconds / filtered_s,
         "threads": torch.get_num_threads(),
     }
+    figures["tokens_per_served"] = _tokens(generator, results) / max(1, len(accepted))
+    print(f"tokens of text drawn per served completion: {figures['tokens_per_served']:.1f}")
+    if args.early_every:
+        policy = FilterPolicy(batch_size=args.batch, max_attempts=args.max_attempts, early_rejection_every=args.early_every)
+        torch.manual_seed(0)
+        start = time.perf_counter()
+        early = RejectionSampler(generator, classifier.inner, policy, settings).run(prompts)
+        early_s = time.perf_counter() - start
+        served = [r for r in early if r.accepted is not None]
+        stopped = sum(c.completion.finish_reason == "prefix_rejected" for r in early for c in r.candidates)
+        figures["early_rejection"] = {
+            "every": args.early_every, "s_per_served": early_s / max(1, len(served)), "ratio": (early_s / max(1, len(served))) / (unfiltered_s / len(prompts)),
+            "served": len(served), "failed_closed": len(early) - len(served), "draws_per_served": sum(len(r.candidates) for r in early) / max(1, len(served)),
+            "stopped_early": stopped, "tokens_per_served": _tokens(generator, early) / max(1, len(served)),
+        }
+        e = figures["early_rejection"]
+        print(f"filtered with early rejection every {args.early_every} tokens: {e['s_per_served']:.2f} s/served ({e['ratio']:.2f}x), {e['draws_per_served']:.2f} draws and "
+              f"{e['tokens_per_served']:.1f} tokens per served, {stopped} candidates stopped early, {e['failed_closed']} failed closed")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(figures, indent=2))
