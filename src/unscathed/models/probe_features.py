@@ -10,6 +10,7 @@ long harmless tail cannot hide an injury: the snippet's score is its most injuri
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -122,16 +123,20 @@ def hidden_states(model, ids: torch.Tensor, mask: torch.Tensor, layers: tuple[in
 def window_features(model, tokenizer, snippets: Sequence[Snippet], settings: FeatureSettings, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """(features of every window, shape (windows, 2 * len(layers) * hidden); the snippet index of each window).
 
-    Completions that fit one piece are read after their prompt's keys and values, computed once per distinct
-    prompt (a filter round scores several candidates of one prompt); longer ones are read piece by piece.
+    Where several completions (each fitting one piece) share a prompt, as the candidates of a filter round do,
+    they are read after the prompt's keys and values, computed once; the rest are read in pieces, batched
+    across prompts.
     """
     encoded = [encode_snippet(tokenizer, s, settings.max_prompt_tokens) for s in snippets]
-    short = [i for i, (_, completion) in enumerate(encoded) if len(completion) <= settings.piece]
-    long = [i for i in range(len(snippets)) if len(encoded[i][1]) > settings.piece]
+    shared = Counter(tuple(prompt) for prompt, _ in encoded)
+    # A prompt with several one-piece completions is read once; everything else is batched across prompts in pieces.
+    short = [i for i, (prompt, completion) in enumerate(encoded) if len(completion) <= settings.piece and shared[tuple(prompt)] > 1]
+    chosen = set(short)
+    rest = [i for i in range(len(snippets)) if i not in chosen]
     per_snippet: dict[int, list[np.ndarray]] = _prompt_cached_features(model, tokenizer, {i: encoded[i] for i in short}, settings, batch_size)
-    if long:
-        feats, owners = _piece_features(model, tokenizer, [encoded[i] for i in long], settings, batch_size)
-        for k, i in enumerate(long):
+    if rest:
+        feats, owners = _piece_features(model, tokenizer, [encoded[i] for i in rest], settings, batch_size)
+        for k, i in enumerate(rest):
             per_snippet[i] = list(feats[owners == k])
     windows = [w for i in range(len(snippets)) for w in per_snippet[i]]
     return np.stack(windows), np.repeat(np.arange(len(snippets)), [len(per_snippet[i]) for i in range(len(snippets))])
@@ -181,7 +186,7 @@ def _prompt_cached_features(model, tokenizer, encoded: dict[int, tuple[list[int]
 
 
 def _piece_features(model, tokenizer, encoded: Sequence[tuple[list[int], list[int]]], settings: FeatureSettings, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Window features of long completions, read in pieces of ``settings.piece`` tokens with context before them."""
+    """Window features read in pieces of ``settings.piece`` tokens with context before them, batched across snippets."""
     pieces = [p for i, (prompt, completion) in enumerate(encoded) for p in _pieces(i, prompt, completion, settings)]
     feats: list[tuple[int, np.ndarray]] = []  # (piece index, window features), put back in piece order below
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
