@@ -56,7 +56,12 @@ def sync_queue(session: Session, policy: QueuePolicy) -> int:
 
 
 def is_tied(session: Session, snippet_id: int) -> bool:
-    """True when the snippet's decided labels are split evenly between 0 and 1 (a conflict to adjudicate)."""
+    """True when the snippet's decided labels are split evenly between 0 and 1 (a conflict to adjudicate).
+
+    The snippet's queue row is locked first (PostgreSQL; SQLite's single writer serialises anyway), so two
+    readers answering the same snippet at once are counted one after the other and exactly one of them sees
+    the tie."""
+    session.execute(select(QueueItemRecord.snippet_id).where(QueueItemRecord.snippet_id == snippet_id).with_for_update())
     counts = dict(session.execute(select(LabelRecord.label, func.count()).where(LabelRecord.snippet_id == snippet_id, LabelRecord.label.is_not(None)).group_by(LabelRecord.label)).all())
     return counts.get(0, 0) == counts.get(1, 0) > 0
 
