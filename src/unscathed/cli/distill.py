@@ -9,17 +9,14 @@ from ..distill.config import DistillConfig
 
 
 def cmd_distill(args: argparse.Namespace) -> int:
-    from dataclasses import fields
-
     from ..distill.prompts import load_prompts
     from ..distill.trainer import distill, saved_config
     from ..models.defaults import default_generator_dir
     from ..models.loading import load_classifier
+    from .options import config_from
 
     # Resuming takes the run's own settings; options given now override them (the trainer checks which may).
-    given = saved_config(args.out) if args.resume else {}
-    given.update({f.name: getattr(args, f.name) for f in fields(DistillConfig) if getattr(args, f.name) is not None})
-    config = DistillConfig.from_dict(given)
+    config = config_from(args, DistillConfig, base=saved_config(args.out) if args.resume else None)
     prompts = load_prompts(args.prompts, split=None) if args.prompts else None
     classifier = load_classifier(args.model)
     generator = args.generator or default_generator_dir()

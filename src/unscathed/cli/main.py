@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import fields
 from pathlib import Path
 from typing import Sequence
 
@@ -98,9 +97,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.kind == "probe":
         return cmd_train_probe(args)
 
-    given = json.loads(Path(args.config).read_text()) if args.config else {}
-    given.update({f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None})
-    config = TrainConfig.from_dict(given)
+    config = config_from(args, TrainConfig, base=json.loads(Path(args.config).read_text()) if args.config else None)
     rows = _training_rows(args.data)
     checkpoints = args.checkpoint_dir or f"{args.out.rstrip('/')}.checkpoints"
     classifier = train_classifier(rows, args.out, config, checkpoint_dir=checkpoints, resume=args.resume)

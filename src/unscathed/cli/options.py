@@ -22,8 +22,10 @@ def add_config_options(parser: argparse.ArgumentParser, config_type: type, skip:
             parser.add_argument(option, dest=f.name, type=kind, default=None, help=help_text)
 
 
-def config_from(args: argparse.Namespace, config_type: type) -> Any:
-    given = {f.name: getattr(args, f.name) for f in fields(config_type) if getattr(args, f.name, None) is not None}
+def config_from(args: argparse.Namespace, config_type: type, base: dict[str, Any] | None = None) -> Any:
+    """``config_type`` from ``base`` (e.g. a saved run's settings), overridden by every option given on the command line."""
+    given = dict(base or {})
+    given.update({f.name: getattr(args, f.name) for f in fields(config_type) if getattr(args, f.name, None) is not None})
     return config_type.from_dict(given)
 
 
