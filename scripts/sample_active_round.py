@@ -30,6 +30,7 @@ from safetensors.torch import load_file
 from unscathed.config import SamplingSettings
 from unscathed.corpus_windows import reference, split_of_story, training_windows, violence_prone
 from unscathed.labeled_data import LabeledSnippet
+from unscathed.labels.rounds import write_chunk
 from unscathed.models.classifier import ClassifierMetadata
 from unscathed.models.generator import HFGenerator
 from unscathed.models.probe import PROBE_FILE, ProbeHead, max_by_owner, sigmoid
@@ -117,10 +118,7 @@ def main() -> None:
                 chunk_rows, pending = pending[:250], pending[250:]
                 number = (kept_total - len(pending) - len(chunk_rows)) // 250
                 chunk = work / f"chunk-{number:03d}.jsonl"
-                with chunk.open("w") as f:
-                    f.writelines(json.dumps({k: r[k] for k in ("id", "prompt", "completion")}) + "\n" for r in chunk_rows)
-                refs.writelines(json.dumps({k: v for k, v in r.items() if k != "prompt"}) + "\n" for r in chunk_rows)
-                refs.flush()
+                write_chunk(chunk, chunk_rows, refs)
                 print(f"{chunk.name}: {len(chunk_rows)} snippets; pool {pool_start + len(rows)} of {len(order)}, {time.time() - began:.0f} s", flush=True)
 
 

@@ -32,6 +32,7 @@ import torch
 from unscathed.config import SamplingSettings
 from unscathed.corpus_windows import reference, split_of_story, training_windows, violence_prone
 from unscathed.labeled_data import LabeledSnippet
+from unscathed.labels.rounds import write_chunk
 from unscathed.models.generator import HFGenerator
 from unscathed.models.probe_features import FeatureSettings
 from unscathed.probe_train import FeatureCache
@@ -98,10 +99,7 @@ def main() -> None:
             if cache is not None:
                 cache.features(generator.model, generator.tokenizer, [LabeledSnippet(r["prompt"], r["completion"], 0) for r in rows], feature_settings)
             chunk = work / f"chunk-{chunk_start // 250:03d}.jsonl"
-            with chunk.open("w") as f:
-                f.writelines(json.dumps({k: r[k] for k in ("id", "prompt", "completion")}) + "\n" for r in rows)
-            refs.writelines(json.dumps({k: v for k, v in r.items() if k != "prompt"}) + "\n" for r in rows)
-            refs.flush()
+            write_chunk(chunk, rows, refs)
             print(f"{chunk.name}: {len(rows)} snippets, {time.time() - began:.0f} s", flush=True)
 
 

@@ -95,3 +95,15 @@ def test_selection_strategy_names_every_draw_and_the_active_reason():
 
     assert selection_strategy({"in_random": True, "in_enriched": False, "in_test": True}) == "random+test"
     assert selection_strategy({"in_random": False, "in_enriched": True, "selection_reason": "accepted_prone"}) == "enriched>active:accepted_prone"
+
+
+def test_a_chunk_shows_labelers_only_the_text_and_the_references_keep_all_but_the_prompt(tmp_path):
+    import json
+
+    from unscathed.labels.rounds import write_chunk
+
+    rows = [{"id": "r9-00000", "prompt": "P", "completion": "C", "scores": [0.3], "inclusion_probability": 0.1}]
+    with (tmp_path / "snippets.jsonl").open("w") as refs:
+        write_chunk(tmp_path / "chunk-000.jsonl", rows, refs)
+    assert [json.loads(line) for line in (tmp_path / "chunk-000.jsonl").read_text().splitlines()] == [{"id": "r9-00000", "prompt": "P", "completion": "C"}]
+    assert [json.loads(line) for line in (tmp_path / "snippets.jsonl").read_text().splitlines()] == [{"id": "r9-00000", "completion": "C", "scores": [0.3], "inclusion_probability": 0.1}]

@@ -97,3 +97,12 @@ def store_rows(folder: Path) -> list[dict]:
             "provenance": provenance, "selection_strategy": strategy, "selection_probability": s["inclusion_probability"], "split": s["split"], "labels": s["labels"],
         })
     return rows
+
+
+def write_chunk(chunk: Path, rows: list[dict[str, Any]], refs) -> None:
+    """One labelers' chunk (id, prompt and completion, nothing else: no scores) and the same rows appended to the
+    round's references (everything but the prompt text, which the corpus reference stands for)."""
+    with chunk.open("w") as f:
+        f.writelines(json.dumps({k: r[k] for k in ("id", "prompt", "completion")}) + "\n" for r in rows)
+    refs.writelines(json.dumps({k: v for k, v in r.items() if k != "prompt"}) + "\n" for r in rows)
+    refs.flush()
