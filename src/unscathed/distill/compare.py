@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -26,7 +26,7 @@ from ..keyword_baseline import KeywordClassifier
 from ..models.classifier import Classifier
 from ..models.generator import HFGenerator
 from ..snippet import Snippet
-from ..stats import Estimate, clopper_pearson_upper, quality_efficient, quality_naive, weighted_mean_estimate
+from ..stats import Estimate, clopper_pearson_upper, in_unit_interval, quality_efficient, quality_naive, weighted_mean_estimate
 from .objective import score_rollout, unsafe
 from .rollout import TRAINING_SAMPLING, sample_rollout, sequence_kl, text_rollout, token_logprobs
 
@@ -78,11 +78,6 @@ class StandInRater:
         """1 where the candidate wins, 0 where the original's completion wins, 0.5 for a tie."""
         a, b = self.fluency(prompts, candidates), self.fluency(prompts, originals)
         return np.where(a > b, 1.0, np.where(a < b, 0.0, 0.5))
-
-
-def in_unit_interval(e: Estimate) -> Estimate:
-    """A rate's or a preference's interval cut to [0, 1], where the normal approximation overshoots."""
-    return replace(e, low=max(0.0, e.low), high=min(1.0, e.high))
 
 
 def rate_estimate(per_prompt: np.ndarray) -> Estimate:
@@ -202,7 +197,7 @@ def side_by_side(original: HFGenerator, distilled: dict[str, HFGenerator], class
             log(f"{name}: {samples} samples on each of {len(prompts)} prompts")
             drawn = draw_samples(generator, original, classifier, prompts, samples, max_new_tokens, chunk)
             rows.append(_unfiltered_arm(name, drawn, threshold))
-            rows[-1].quality, rows[-1].quality_design = in_unit_interval(quality_naive(rater.prefer(prompts, [r[0] for r in drawn.texts], y0))), "every pair"
+            rows[-1].quality, rows[-1].quality_design = quality_naive(rater.prefer(prompts, [r[0] for r in drawn.texts], y0)), "every pair"
         log(f"{name} + filter: rejection sampling (batch {policy.batch_size}, budget {policy.max_attempts})")
         run = filtered_run(generator, classifier, prompts, policy, max_new_tokens, chunk)
         rows.append(_filtered_arm(f"{name} + filter", run, prompts))
@@ -229,8 +224,8 @@ def _filtered_quality(rater: StandInRater, prompts: Sequence[str], served: Seque
         preference = np.full(len(prompts), np.nan)
         if ask:
             preference[ask] = rater.prefer([prompts[i] for i in ask], [served[i] for i in ask], [y0[i] for i in ask])
-        return in_unit_interval(quality_efficient(y0_accepted[idx], preference[idx])), f"efficient ({len(ask)} of {len(idx)} pairs rated)"
-    return in_unit_interval(quality_naive(rater.prefer([prompts[i] for i in idx], [served[i] for i in idx], [y0[i] for i in idx]))), "every pair"
+        return quality_efficient(y0_accepted[idx], preference[idx]), f"efficient ({len(ask)} of {len(idx)} pairs rated)"
+    return quality_naive(rater.prefer([prompts[i] for i in idx], [served[i] for i in idx], [y0[i] for i in idx])), "every pair"
 
 
 def _add_adversarial(rows: list[ArmResult], generators: dict[str, HFGenerator], original: HFGenerator, classifier: Classifier, adversarial: Sequence[str], samples: int, max_new_tokens: int, chunk: int, threshold: float, log) -> None:

@@ -10,6 +10,7 @@ from .estimators import (
     comparisons_needed,
     effective_sample_size,
     importance_weights,
+    in_unit_interval,
     quality_efficient,
     quality_naive,
     ratio_mean_estimate,
@@ -21,5 +22,5 @@ from .intervals import clopper_pearson_lower, clopper_pearson_upper, poisson_cou
 __all__ = [
     "Z95", "BudgetedFailureReport", "Estimate", "budgeted_failure_rate", "clopper_pearson_lower", "clopper_pearson_upper", "cohen_kappa", "comparisons_needed",
     "effective_sample_size", "importance_weights", "quality_efficient", "quality_naive", "ratio_mean_estimate", "served_failure_rate", "weighted_count_bounds",
-    "weighted_mean_estimate", "poisson_count_bounds", "wilson_interval",
+    "weighted_mean_estimate", "in_unit_interval", "poisson_count_bounds", "wilson_interval",
 ]

@@ -111,17 +111,17 @@ def quality_efficient(unfiltered_accepted: np.ndarray, preference: np.ndarray, w
     if np.any(np.isnan(pref[~a & ~lost])):
         raise ValueError("every served prompt whose unfiltered completion was rejected needs a human preference")
     scores = np.where(lost, 0.0, np.where(a, 0.5, np.nan_to_num(pref, nan=0.5)))
-    return _in_unit_interval(ratio_mean_estimate(scores, weights, confidence))
+    return in_unit_interval(ratio_mean_estimate(scores, weights, confidence))
 
 
-def _in_unit_interval(estimate: Estimate) -> Estimate:
-    """Q is a probability: its interval is cut to [0, 1] (a normal interval near 0 or 1 can stray outside)."""
+def in_unit_interval(estimate: Estimate) -> Estimate:
+    """A probability's interval cut to [0, 1] (a normal interval near 0 or 1 can stray outside)."""
     return replace(estimate, low=max(0.0, estimate.low), high=min(1.0, estimate.high))
 
 
 def quality_naive(preference: np.ndarray, weights: np.ndarray | None = None, confidence: float = 0.95) -> Estimate:
     """Q from a person comparing every (y1 ~ q, y0 ~ p) pair: the design the efficient one improves on."""
-    return _in_unit_interval(ratio_mean_estimate(np.asarray(preference, float), weights, confidence))
+    return in_unit_interval(ratio_mean_estimate(np.asarray(preference, float), weights, confidence))
 
 
 def comparisons_needed(half_width: float, reject_rate: float, expected_preference: float = 0.5, confidence: float = 0.95) -> dict[str, float]:
